@@ -1,0 +1,69 @@
+/// Turns token ids back into bytes, as the tokenizer.json `decoder` describes: byte-level alphabet
+/// (GPT-2 family) or SentencePiece-style `▁` → space with `<0xXX>` byte fallback (Llama 2 family).
+/// Every token's bytes are computed once, so decoding is a table look-up per id.
+struct TokenDecoder: Sendable {
+    struct Options: Sendable {
+        var byteLevel = false
+        var byteFallback = false
+        /// Literal replacements applied to each token string (e.g. "▁" → " ").
+        var replacements: [(String, String)] = []
+        /// Leading spaces removed from the start of the output (SentencePiece's added prefix space).
+        var stripLeadingSpaces = 0
+    }
+
+    let options: Options
+    /// Bytes of each token id; empty for holes in the id space.
+    private let tokenBytes: [[UInt8]]
+
+    init(options: Options, idToToken: [String?], addedTokenIds: Set<Int>) {
+        self.options = options
+        var table: [[UInt8]] = []
+        table.reserveCapacity(idToToken.count)
+        for (id, token) in idToToken.enumerated() {
+            guard let token else { table.append([]); continue }
+            if addedTokenIds.contains(id) {
+                table.append(Array(token.utf8))
+            } else {
+                table.append(Self.bytes(of: token, options))
+            }
+        }
+        self.tokenBytes = table
+    }
+
+    private static func bytes(of token: String, _ options: Options) -> [UInt8] {
+        if options.byteFallback, let byte = fallbackByte(token) { return [byte] }
+        var text = token
+        for (from, to) in options.replacements { text = text.replacingAll(from, with: to) }
+        return options.byteLevel ? ByteLevelAlphabet.decode(text) : Array(text.utf8)
+    }
+
+    /// `<0xAB>` → 0xAB
+    private static func fallbackByte(_ token: String) -> UInt8? {
+        let u = Array(token.utf8)
+        guard u.count == 6, u[0] == UInt8(ascii: "<"), u[1] == UInt8(ascii: "0"), u[2] == UInt8(ascii: "x"),
+            u[5] == UInt8(ascii: ">")
+        else { return nil }
+        return UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
+    }
+
+    /// The bytes of `id` (empty for an unknown id: decoding never traps).
+    func bytes(for id: Int) -> [UInt8] {
+        id >= 0 && id < tokenBytes.count ? tokenBytes[id] : []
+    }
+}
+
+extension String {
+    /// Literal (non-regex) replacement without Foundation.
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, self.contains(target) else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}
