@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Finch: a self-hosted fine-tuning server that speaks the OpenAI API.
+/// Layout and rules: shared/DESIGN.md §2. Engine targets never import NIO, Hummingbird or GRDB;
+/// server targets never call BLAS.
+let package = Package(
+    name: "Finch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "finch", targets: ["finch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: Engine
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "FinchTensor", dependencies: ["CBLAS"]),
+        .target(name: "FinchTokenizer"),
+        .target(name: "FinchModels", dependencies: ["FinchTensor", "FinchTokenizer"]),
+        .target(name: "FinchTraining", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
+        .target(name: "FinchInference", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
+
+        // MARK: Server
+        .target(name: "FinchAPI"),
+        .target(
+            name: "FinchStore",
+            dependencies: [
+                "FinchAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "FinchServer",
+            dependencies: [
+                "FinchAPI",
+                "FinchStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "finch",
+            dependencies: [
+                "FinchServer",
+                "FinchModels",
+                "FinchInference",
+                "FinchTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "FinchTensorTests", dependencies: ["FinchTensor"]),
+        .testTarget(name: "FinchTokenizerTests", dependencies: ["FinchTokenizer", "FinchModels"]),
+        .testTarget(name: "FinchModelsTests", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
+        .testTarget(name: "FinchTrainingTests", dependencies: ["FinchTraining"]),
+        .testTarget(name: "FinchInferenceTests", dependencies: ["FinchInference", "FinchModels"]),
+        .testTarget(name: "FinchAPITests", dependencies: ["FinchAPI"]),
+        .testTarget(name: "FinchStoreTests", dependencies: ["FinchStore", "FinchAPI"]),
+        .testTarget(
+            name: "FinchServerTests",
+            dependencies: [
+                "FinchServer",
+                "FinchStore",
+                "FinchAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,35 @@
+import FinchAPI
+import FinchStore
+import Foundation
+
+/// The long-lived pieces every controller shares.
+public final class FinchServices: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any MetadataStore
+    public let blobs: LocalBlobStore
+    /// Unix seconds now; tests move it to check expiry.
+    let clock: @Sendable () -> Int64
+
+    public init(configuration: ServerConfiguration, store: any MetadataStore, blobs: LocalBlobStore,
+                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.configuration = configuration
+        self.store = store
+        self.blobs = blobs
+        self.clock = clock
+    }
+
+    /// Opens the embedded store and blob directory under `configuration.dataDirectory`.
+    public static func open(_ configuration: ServerConfiguration,
+                            clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws -> FinchServices {
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigurationError("cannot create the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
+        }
+        let store = try SQLiteStore(path: configuration.databasePath)
+        let blobs = try LocalBlobStore(root: configuration.dataDirectory)
+        return FinchServices(configuration: configuration, store: store, blobs: blobs, clock: clock)
+    }
+
+    var now: Int64 { clock() }
+}

@@ -1,0 +1,2 @@
+// FinchTraining: see shared/DESIGN.md §2.
+enum FinchTrainingModule {}

@@ -1,0 +1,3 @@
+import Testing
+
+@Suite("FinchAPITests placeholder") struct FinchAPITestsPlaceholder {}

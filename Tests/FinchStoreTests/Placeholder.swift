@@ -1,0 +1,3 @@
+import Testing
+
+@Suite("FinchStoreTests placeholder") struct FinchStoreTestsPlaceholder {}
