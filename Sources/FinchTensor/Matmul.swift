@@ -17,10 +17,21 @@ public func matmulForward(
     N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn
 ) {
     Threads.configureBLAS()
-    let transB = layout == .outIn ? CblasTrans : CblasNoTrans
-    let ldb = layout == .outIn ? C : OC
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(N), Int32(OC), Int32(C),
-                1, inp, Int32(C), weight, Int32(ldb), 0, out, Int32(OC))
+    if N <= 2 {
+        // Decoding: a matrix-vector product per row. sgemm would first pack the whole weight
+        // matrix, doubling the memory traffic of a bandwidth-bound step.
+        let trans = layout == .outIn ? CblasNoTrans : CblasTrans
+        let (rows, cols) = layout == .outIn ? (OC, C) : (C, OC)
+        for n in 0..<N {
+            cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(cols), 1, weight, Int32(cols),
+                        inp + n * C, 1, 0, out + n * OC, 1)
+        }
+    } else {
+        let transB = layout == .outIn ? CblasTrans : CblasNoTrans
+        let ldb = layout == .outIn ? C : OC
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(N), Int32(OC), Int32(C),
+                    1, inp, Int32(C), weight, Int32(ldb), 0, out, Int32(OC))
+    }
     guard let bias else { return }
     parallelFor(N, minChunk: max(1, 16384 / max(OC, 1))) { rows in
         for n in rows { axpy(1, bias, out + n * OC, OC) }

@@ -12,6 +12,8 @@ struct Finch: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self,
+            GenerateCommand.self,
+            ModelsCommand.self,
         ]
     )
 }
