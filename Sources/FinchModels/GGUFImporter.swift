@@ -58,7 +58,7 @@ public struct GGUFImporter {
     }
 
     /// The HF name of a GGUF tensor, or nil for tensors HF does not store.
-    static func hfName(_ gguf: String) -> String? {
+    public static func hfName(_ gguf: String) -> String? {
         let top = ["token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
                    "output.weight": "lm_head.weight"]
         if let n = top[gguf] { return n }
