@@ -28,11 +28,14 @@ public struct GenerationOptions: Sendable {
     public var sampling: SamplingParameters
     /// Generation stops before any of these strings; they are not part of the output.
     public var stop: [String]
+    /// Keep going past end-of-sequence tokens (benchmarks).
+    public var ignoreEOS: Bool
 
-    public init(maxTokens: Int = 256, sampling: SamplingParameters = .init(), stop: [String] = []) {
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = .init(), stop: [String] = [], ignoreEOS: Bool = false) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
+        self.ignoreEOS = ignoreEOS
     }
 
     func validate() throws {
@@ -120,7 +123,7 @@ public struct TextGenerator: Sendable {
         var stopped = false
         let r = try generateTokens(
             network: model.network, prompt: promptIds, maxTokens: options.maxTokens, sampling: options.sampling,
-            eosTokenIds: model.eosTokenIds
+            eosTokenIds: options.ignoreEOS ? [] : model.eosTokenIds
         ) { id in
             switch matcher.push(decoder.push(id)) {
             case .text(let s):

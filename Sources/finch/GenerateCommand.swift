@@ -41,6 +41,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Data directory.")
     var data = "./finch-data"
 
+    @Flag(name: .customLong("ignore-eos"), help: .hidden)
+    var ignoreEOS = false
+
     func run() throws {
         let dir = try ModelStore.resolve(model, data: data)
         let loaded: LoadedModel
@@ -54,11 +57,12 @@ struct GenerateCommand: ParsableCommand {
             ids = loaded.tokenizer.encode(prompt)
         }
         let options = GenerationOptions(
-            maxTokens: maxTokens, sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed), stop: stop)
+            maxTokens: maxTokens, sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed), stop: stop,
+            ignoreEOS: ignoreEOS)
         let result = try generator.generate(promptIds: ids, options: options) { chunk in
             FileHandle.standardOutput.write(Data(chunk.text.utf8))
         }
-        print("")
+        FileHandle.standardOutput.write(Data("\n".utf8))
         let decodeRate = Double(max(result.tokenIds.count - 1, 0)) / max(result.decodeSeconds, 1e-9)
         let prefillRate = Double(result.promptTokenCount) / max(result.prefillSeconds, 1e-9)
         let stats = "[\(result.promptTokenCount) prompt tokens, \(String(format: "%.1f", prefillRate)) tok/s prefill; "

@@ -55,6 +55,8 @@ struct SmolLM2GreedyTests {
         let ref = try SmolLM2.reference()
         let generator = TextGenerator(model: model)
         for c in ref.cases {
+            let rendered = try ChatPrompt.render(model: model, messages: [.init(role: "user", content: c.prompt)])
+            #expect(rendered == c.text, "chat template render differs for \(c.prompt)")
             let ids = model.tokenizer.encode(c.text, addSpecialTokens: false)
             #expect(ids == c.prompt_ids, "prompt tokenization differs for \(c.prompt)")
             let result = try generator.generate(
