@@ -29,6 +29,8 @@ SPECIAL_TOKENS = {
     "llama3.1": ("<|begin_of_text|>", "<|eot_id|>"),
     "llama3.2": ("<|begin_of_text|>", "<|eot_id|>"),
     "mistral-v0.3": ("<s>", "</s>"),
+    # Not a model: exercises the rest of the supported Jinja subset.
+    "features": ("<s>", "</s>"),
 }
 
 

@@ -54,7 +54,7 @@ struct ChatTemplateRenderTests {
     @Test("the fixture file has cases for every template")
     func fixtureLoaded() {
         #expect(Self.fixture.cases.count >= 60)
-        #expect(Set(Self.fixture.cases.map(\.template)) == ["smollm2", "qwen2.5", "llama3.1", "llama3.2", "mistral-v0.3"])
+        #expect(Set(Self.fixture.cases.map(\.template)) == ["smollm2", "qwen2.5", "llama3.1", "llama3.2", "mistral-v0.3", "features"])
     }
 
     @Test("renders equal jinja2's output", arguments: fixture.cases)

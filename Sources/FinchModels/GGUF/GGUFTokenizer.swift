@@ -85,7 +85,8 @@ public struct GGUFTokenizerImport: Sendable {
             let (preTokenizer, ignoreMerges) = try Self.byteLevelPreTokenizer(pre)
             unknownTokenID = try specialID("unknown_token_id")
             addBOS = metadata.bool("tokenizer.ggml.add_bos_token") ?? ignoreMerges  // Llama 3 adds BOS by default
-            document["normalizer"] = .null
+            // Qwen2's HF tokenizer.json normalizes to NFC; the GGUF does not record it, the pre name implies it.
+            document["normalizer"] = Self.qwen2Family.contains(pre) ? ["type": "NFC"] : .null
             document["pre_tokenizer"] = preTokenizer
             document["model"] = [
                 "type": "BPE", "dropout": .null, "unk_token": .null, "continuing_subword_prefix": .null,
@@ -160,7 +161,7 @@ public struct GGUFTokenizerImport: Sendable {
             return (["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true], false)
         case "llama-bpe", "llama3", "llama-v3", "smaug-bpe", "falcon3", "dbrx":
             return (split(.llama3), true)
-        case "qwen2", "deepseek-r1-qwen", "stablelm2":
+        case _ where qwen2Family.contains(pre):
             return (split(.qwen2), false)
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva":
             return (["type": "Sequence", "pretokenizers": [
@@ -172,6 +173,8 @@ public struct GGUFTokenizerImport: Sendable {
                 "tokenizer.ggml.pre '\(pre)' is not supported (supported: gpt-2, default, llama-bpe, qwen2, smollm, starcoder, ...)")
         }
     }
+
+    static let qwen2Family: Set<String> = ["qwen2", "deepseek-r1-qwen", "stablelm2"]
 
     static func postProcessor(bos: String?, eos: String?, ids: [Int?]) -> TemplateValue {
         var single: [TemplateValue] = []

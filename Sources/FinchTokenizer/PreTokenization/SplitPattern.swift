@@ -28,6 +28,16 @@ public enum SplitPattern: String, Sendable, CaseIterable {
         self = match
     }
 
+    /// Splits `text` into the pieces HF's `Split(pattern, behavior: Isolated)` produces.
+    public func pieces(of text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return split(scalars).map { range in
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars[range])
+            return String(view)
+        }
+    }
+
     /// Splits `scalars` into consecutive pieces: every regex match, and every unmatched gap as its
     /// own piece (the `Isolated` behavior). The pieces cover the input exactly.
     func split(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
