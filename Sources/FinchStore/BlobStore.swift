@@ -83,22 +83,52 @@ public final class LocalBlobStore: Sendable {
 
 /// Writes one blob: bytes go to a temporary file; `commit` fsyncs and renames it, `abort` (or deinit
 /// without commit) removes it. Used by a single task at a time.
+///
+/// Writes are gathered in a 1 MiB buffer: a multipart parser hands over many small slices, and one
+/// system call per slice would dominate the cost of an upload.
 public final class BlobWriter {
     public let temporaryPath: String
     public private(set) var bytesWritten: Int64 = 0
     private var descriptor: Int32
     private var finished = false
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    private var buffered = 0
 
     init(temporaryPath: String) throws {
         self.temporaryPath = temporaryPath
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw BlobError.posix("cannot create", temporaryPath) }
+        guard descriptor >= 0 else {
+            buffer.deallocate()
+            throw BlobError.posix("cannot create", temporaryPath)
+        }
     }
 
-    deinit { abort() }
+    deinit {
+        abort()
+        buffer.deallocate()
+    }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "write after commit or abort")
+        guard !bytes.isEmpty else { return }
+        if buffered + bytes.count > buffer.count { try flush() }
+        if bytes.count >= buffer.count {
+            try writeThrough(bytes)
+        } else {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[buffered...]).copyMemory(from: bytes)
+            buffered += bytes.count
+        }
+        bytesWritten += Int64(bytes.count)
+    }
+
+    private func flush() throws {
+        guard buffered > 0 else { return }
+        let pending = UnsafeRawBufferPointer(rebasing: buffer[0..<buffered])
+        buffered = 0
+        try writeThrough(pending)
+    }
+
+    private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -108,7 +138,6 @@ public final class BlobWriter {
             }
             offset += written
         }
-        bytesWritten += Int64(bytes.count)
     }
 
     public func write(_ bytes: [UInt8]) throws {
@@ -138,6 +167,12 @@ public final class BlobWriter {
     /// Makes the blob durable and visible at `destination` atomically.
     public func commit(to destination: String) throws {
         precondition(!finished, "commit after commit or abort")
+        do {
+            try flush()
+        } catch {
+            abort()
+            throw error
+        }
         guard fsync(descriptor) == 0 else {
             let error = BlobError.posix("cannot fsync", temporaryPath)
             abort()

@@ -2,9 +2,8 @@ import FinchAPI
 import FinchStore
 import Foundation
 import Hummingbird
-import MultipartKit
 
-/// Reads a `multipart/form-data` body as a stream (MultipartKit's push parser): small text fields
+/// Reads a `multipart/form-data` body as a stream (`MultipartStreamParser`): small text fields
 /// are collected, and the one binary field (`file`, or `data` for upload parts) is written straight
 /// to a blob, so an upload of any size holds only the chunk in flight in memory.
 struct MultipartFormReader {
@@ -52,126 +51,89 @@ struct MultipartFormReader {
 
     static func read(_ body: RequestBody, boundary: String, blobs: LocalBlobStore, limits: Limits) async throws -> Form {
         let state = FormState(blobs: blobs, limits: limits)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in state.header(name: name, value: value) }
-        parser.onBody = { buffer in state.body(&buffer) }
-        parser.onPartComplete = { state.partComplete() }
-
+        var parser = MultipartStreamParser(boundary: boundary)
         for try await chunk in body {
             do {
-                try parser.execute(chunk)
-            } catch {
-                state.fail(APIError.invalidRequest("The multipart/form-data body is malformed."))
+                try chunk.withUnsafeReadableBytes { bytes in
+                    try parser.feed(bytes) { event in try state.handle(event) }
+                }
+            } catch let error as MultipartStreamParser.SyntaxError {
+                throw APIError.invalidRequest("The multipart/form-data body is malformed: \(error.reason).")
             }
-            if let failure = state.failure { throw failure }
+            if parser.isComplete { break }
+        }
+        guard parser.isComplete else {
+            throw APIError.invalidRequest("The multipart/form-data body is malformed or truncated: it has no closing boundary.")
         }
         return try state.finish()
     }
 }
 
-/// Mutable state behind the parser's callbacks; the first failure is kept and thrown by the reader.
+/// What the parts of a form add up to; the first error ends the read.
 private final class FormState {
     let blobs: LocalBlobStore
     let limits: MultipartFormReader.Limits
     var fields: [String: String] = [:]
     var file: MultipartFormReader.ReceivedFile?
     var jsonl: JSONLValidator?
-    var failure: (any Error)?
 
     // The part being read.
-    var inPart = false
     var partName: String?
-    var partFilename: String?
     var partIsFile = false
     var fieldBytes: [UInt8] = []
-    var completedParts = 0
 
     init(blobs: LocalBlobStore, limits: MultipartFormReader.Limits) {
         self.blobs = blobs
         self.limits = limits
     }
 
-    func fail(_ error: any Error) {
-        if failure == nil { failure = error }
-    }
-
-    func header(name: String, value: String) {
-        guard failure == nil else { return }
-        inPart = true
-        guard name.lowercased() == "content-disposition" else { return }
-        let parameters = HeaderParameters(value)
-        partName = parameters["name"]
-        partFilename = parameters["filename*"] ?? parameters["filename"]
-    }
-
-    func body(_ buffer: inout ByteBuffer) {
-        guard failure == nil else { return }
-        inPart = true
-        if !partIsFile, partName == limits.fileField {
-            startFile()
-            if failure != nil { return }
-        }
-        if partIsFile, let file {
-            if file.bytes + Int64(buffer.readableBytes) > limits.maxFileBytes {
-                fail(APIError.tooLarge("File is too large. The maximum size is \(limits.maxFileBytes) bytes.",
-                                       param: limits.fileField))
-                return
-            }
-            buffer.withUnsafeReadableBytes { bytes in
-                do { try file.writer.write(bytes) } catch { fail(error) }
+    func handle(_ event: MultipartStreamParser.Event) throws {
+        switch event {
+        case .partStart(let headers):
+            let disposition = headers.first { $0.name == "content-disposition" }.map { HeaderParameters($0.value) }
+            partName = disposition?["name"]
+            partIsFile = partName == limits.fileField
+            fieldBytes.removeAll()
+            if partIsFile { try startFile(filename: disposition?["filename*"] ?? disposition?["filename"]) }
+        case .body(let bytes):
+            if partIsFile, let file {
+                guard file.bytes + Int64(bytes.count) <= limits.maxFileBytes else {
+                    throw APIError.tooLarge("File is too large. The maximum size is \(limits.maxFileBytes) bytes.",
+                                            param: limits.fileField)
+                }
+                try file.writer.write(bytes)
                 jsonl?.consume(bytes)
+            } else {
+                fieldBytes.append(contentsOf: bytes)
+                guard fieldBytes.count <= limits.maxFieldBytes else {
+                    throw APIError.invalidRequest("The form field '\(partName ?? "")' is too long.", param: partName)
+                }
             }
-        } else {
-            fieldBytes.append(contentsOf: buffer.readableBytesView)
-            if fieldBytes.count > limits.maxFieldBytes {
-                fail(APIError.invalidRequest("The form field '\(partName ?? "")' is too long.", param: partName))
+        case .partEnd:
+            if partIsFile {
+                if var validator = jsonl { file?.jsonl = validator.finish().map { .invalid($0) } ?? .valid }
+            } else if let name = partName {
+                guard let text = String(validating: fieldBytes, as: UTF8.self) else {
+                    throw APIError.invalidRequest("The form field '\(name)' is not valid UTF-8.", param: name)
+                }
+                fields[name] = text
             }
+            partName = nil
+            partIsFile = false
         }
     }
 
-    func partComplete() {
-        guard failure == nil else { return }
-        if partName == limits.fileField, !partIsFile { startFile() }  // an empty file
-        if partIsFile {
-            if var validator = jsonl {
-                file?.jsonl = validator.finish().map { .invalid($0) } ?? .valid
-            }
-        } else if let name = partName {
-            guard let text = String(validating: fieldBytes, as: UTF8.self) else {
-                fail(APIError.invalidRequest("The form field '\(name)' is not valid UTF-8.", param: name))
-                return
-            }
-            fields[name] = text
-        }
-        completedParts += 1
-        inPart = false
-        partName = nil
-        partFilename = nil
-        partIsFile = false
-        fieldBytes.removeAll()
-    }
-
-    private func startFile() {
+    private func startFile(filename: String?) throws {
         guard file == nil else {
-            fail(APIError.invalidRequest("Only one '\(limits.fileField)' field may be sent.", param: limits.fileField))
-            return
+            throw APIError.invalidRequest("Only one '\(limits.fileField)' field may be sent.", param: limits.fileField)
         }
-        do {
-            let filename = String((partFilename ?? "upload").prefix(512))
-            file = MultipartFormReader.ReceivedFile(filename: filename, writer: try blobs.makeWriter())
-            jsonl = limits.validateJSONLWhen(filename) ? JSONLValidator() : nil
-            partIsFile = true
-        } catch {
-            fail(error)
-        }
+        let name = String((filename ?? "upload").prefix(512))
+        file = MultipartFormReader.ReceivedFile(filename: name, writer: try blobs.makeWriter())
+        jsonl = limits.validateJSONLWhen(name) ? JSONLValidator() : nil
     }
 
     func finish() throws -> MultipartFormReader.Form {
-        if let failure { throw failure }
-        guard !inPart, completedParts > 0 else {
-            throw APIError.invalidRequest("The multipart/form-data body is malformed or truncated.")
-        }
-        return MultipartFormReader.Form(fields: fields, file: file)
+        MultipartFormReader.Form(fields: fields, file: file)
     }
 }
 
