@@ -44,6 +44,10 @@ extension Tokenizer {
             decoderOptions: decoderOptions, addedTokens: added)
     }
 
+    /// Token ids are dense in real vocabularies (the largest have ~260k); anything above this is an
+    /// error rather than a request to allocate a huge id table.
+    static let maxTokenID = 1 << 24
+
     // MARK: - Pieces
 
     private static func object(_ value: TemplateValue?, _ path: String) throws -> TemplateObject? {
@@ -72,10 +76,10 @@ extension Tokenizer {
         }
         return try items.enumerated().map { index, item in
             let path = "added_tokens[\(index)]"
-            guard let object = item.objectValue, let id = object["id"]?.intValue, id >= 0,
+            guard let object = item.objectValue, let id = object["id"]?.intValue, id >= 0, id < maxTokenID,
                 let content = object["content"]?.stringValue
             else {
-                throw TokenizerError.invalidField(path: path, reason: "needs a non-negative integer 'id' and a string 'content'")
+                throw TokenizerError.invalidField(path: path, reason: "needs an integer 'id' in 0..<\(maxTokenID) and a string 'content'")
             }
             return AddedToken(
                 id: id, content: content, special: bool(object, "special", default: false),
@@ -181,8 +185,9 @@ extension Tokenizer {
         var vocab: [String: Int] = [:]
         vocab.reserveCapacity(vocabObject.count)
         for (token, idValue) in vocabObject.entries {
-            guard let id = idValue.intValue, id >= 0, id < 1 << 31 else {
-                throw TokenizerError.invalidField(path: "model.vocab[\(token)]", reason: "must be a non-negative integer id")
+            guard let id = idValue.intValue, id >= 0, id < maxTokenID else {
+                throw TokenizerError.invalidField(
+                    path: "model.vocab[\(token)]", reason: "must be an integer id in 0..<\(maxTokenID)")
             }
             vocab[token] = id
         }

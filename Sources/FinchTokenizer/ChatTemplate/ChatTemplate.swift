@@ -33,16 +33,18 @@ public struct ChatTemplate: Sendable {
         return try interpreter.render(nodes)
     }
 
-    /// Renders a conversation the way transformers does: `messages`, `tools` (omitted when nil, so
-    /// `tools is defined` is false), `add_generation_prompt`, `bos_token`, `eos_token`, plus `extra`
-    /// variables (e.g. `date_string`, `tools_in_user_message`).
+    /// Renders a conversation the way transformers does: `messages`, `tools` (none when nil),
+    /// `add_generation_prompt`, `bos_token`, `eos_token`, plus `extra` variables
+    /// (e.g. `date_string`, `tools_in_user_message`, `builtin_tools`).
     public func render(
         messages: [TemplateValue], tools: [TemplateValue]? = nil, addGenerationPrompt: Bool,
         bosToken: String? = nil, eosToken: String? = nil, extra: [String: TemplateValue] = [:], now: Date = Date()
     ) throws -> String {
         var context = extra
         context["messages"] = .array(messages)
-        if let tools { context["tools"] = .array(tools) }
+        // transformers passes tools=None and documents=None when there are none.
+        context["tools"] = tools.map { .array($0) } ?? .null
+        context["documents"] = context["documents"] ?? .null
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         if let bosToken { context["bos_token"] = .string(bosToken) }
         if let eosToken { context["eos_token"] = .string(eosToken) }

@@ -7,6 +7,8 @@ final class JinjaInterpreter {
     let now: Date
     /// Renders stop growing past this many characters (a runaway template is an error, not an OOM).
     private let maxOutput = 50_000_000
+    /// Loop iterations allowed per render (a runaway template is an error, not a hang).
+    private var iterationBudget = 10_000_000
 
     private enum Flow { case normal, breakLoop, continueLoop }
 
@@ -107,6 +109,8 @@ final class JinjaInterpreter {
         if items.isEmpty { return try execute(otherwise) }
         let n = items.count
         for (i, item) in items.enumerated() {
+            iterationBudget -= 1
+            if iterationBudget < 0 { throw ChatTemplateError.runtime("template loops run too long") }
             var scope: [String: JinjaValue] = [:]
             var loop = JinjaDict()
             loop["index"] = .int(i + 1)

@@ -14,6 +14,15 @@ enum JinjaOperators {
         }
         if case .undefined(let what) = l { throw ChatTemplateError.runtime("'\(what)' is undefined (operator \(op))") }
         if case .undefined(let what) = r { throw ChatTemplateError.runtime("'\(what)' is undefined (operator \(op))") }
+        if op == "*", let n = r.integer ?? l.integer, n > 0 {
+            let unit: Int
+            switch (l, r) {
+            case (.string(let s), _), (_, .string(let s)): unit = s.utf8.count
+            case (.list(let items), _), (_, .list(let items)): unit = items.count
+            default: unit = 0
+            }
+            if unit > 0 && n > 10_000_000 / unit { throw ChatTemplateError.runtime("repetition result is too large") }
+        }
         switch (op, l, r) {
         case ("+", .string(let a), .string(let b)): return .string(a + b)
         case ("+", .list(let a), .list(let b)): return .list(a + b)
@@ -39,8 +48,15 @@ enum JinjaOperators {
                 return .int(m != 0 && (m < 0) != (b < 0) ? m + b : m)
             case "**":
                 if b >= 0 {
+                    if a == 0 { return .int(b == 0 ? 1 : 0) }
+                    if a == 1 { return .int(1) }
+                    if a == -1 { return .int(b % 2 == 0 ? 1 : -1) }
                     var result = 1
-                    for _ in 0..<min(b, 64) { result = result &* a }
+                    for _ in 0..<b {  // |a| >= 2 overflows within 63 steps
+                        let (next, overflow) = result.multipliedReportingOverflow(by: a)
+                        if overflow { return .double(pow(Double(a), Double(b))) }
+                        result = next
+                    }
                     return .int(result)
                 }
                 return .double(pow(Double(a), Double(b)))

@@ -3,6 +3,9 @@
 struct JinjaParser {
     private let pieces: [TemplatePiece]
     private var index = 0
+    /// Block nesting depth, limited so a hostile template cannot overflow the stack.
+    private var depth = 0
+    private static let maxDepth = 200
 
     init(pieces: [TemplatePiece]) { self.pieces = pieces }
 
@@ -47,6 +50,9 @@ struct JinjaParser {
     }
 
     private mutating func parseStatement(_ keyword: String, _ tokens: ArraySlice<JinjaToken>, line: Int) throws -> JinjaNode {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth { throw ChatTemplateError.syntax("blocks nested deeper than \(Self.maxDepth)", line: line) }
         switch keyword {
         case "if":
             var p = JinjaExpressionParser(tokens: Array(tokens), line: line)
@@ -114,6 +120,7 @@ struct JinjaExpressionParser {
     private let tokens: [JinjaToken]
     private var pos = 0
     let line: Int
+    private var depth = 0
 
     init(tokens: [JinjaToken], line: Int) {
         self.tokens = tokens
@@ -190,6 +197,9 @@ struct JinjaExpressionParser {
 
     /// `a if cond else b`, or an or-expression.
     mutating func parseExpression(allowConditional: Bool = true) throws -> JinjaExpr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > 100 { throw error("expression nested too deeply") }
         let expr = try parseOr()
         guard allowConditional, consumeName("if") else { return expr }
         let test = try parseOr()

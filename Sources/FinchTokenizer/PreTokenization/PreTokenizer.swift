@@ -62,10 +62,12 @@ public indirect enum PreTokenizer: Sendable {
         case .metaspace(let replacement, let scheme, let split):
             var out: [String] = []
             for (index, piece) in pieces.enumerated() {
+                // As HF: spaces become ▁ first, then ▁ is prepended unless the piece already starts with one.
                 var scalars = String.UnicodeScalarView()
                 let prepend = scheme == .always || (scheme == .first && isFirstSegment && index == 0)
-                if prepend && piece.unicodeScalars.first != replacement && !piece.isEmpty { scalars.append(replacement) }
-                for s in piece.unicodeScalars { scalars.append(s == " " ? replacement : s) }
+                let replaced = piece.unicodeScalars.map { $0 == " " ? replacement : $0 }
+                if prepend && !replaced.isEmpty && replaced.first != replacement { scalars.append(replacement) }
+                scalars.append(contentsOf: replaced)
                 guard split else { out.append(String(scalars)); continue }
                 var current = String.UnicodeScalarView()
                 for s in scalars {
