@@ -26,6 +26,7 @@ NOW = datetime(2025, 3, 9, 12, 0, 0, tzinfo=timezone.utc)
 SPECIAL_TOKENS = {
     "smollm2": ("<|im_start|>", "<|im_end|>"),
     "qwen2.5": (None, "<|im_end|>"),
+    "qwen3": (None, "<|im_end|>"),
     "llama3.1": ("<|begin_of_text|>", "<|eot_id|>"),
     "llama3.2": ("<|begin_of_text|>", "<|eot_id|>"),
     "mistral-v0.3": ("<s>", "</s>"),
@@ -34,9 +35,13 @@ SPECIAL_TOKENS = {
 }
 
 
+class RaisedByTemplate(jinja2.exceptions.TemplateError):
+    """What transformers' raise_exception raises (a TemplateError), told apart from other errors."""
+
+
 def make_env():
     def raise_exception(message):
-        raise jinja2.exceptions.TemplateError(message)
+        raise RaisedByTemplate(message)
 
     def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
         return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
@@ -98,6 +103,21 @@ CONVERSATIONS = {
         {"role": "system", "content": "Use tools when helpful."},
         {"role": "user", "content": "Weather in Oslo in fahrenheit?"},
     ], [WEATHER_TOOL]),
+    "thinking": ([
+        {"role": "user", "content": "Is 17 prime?"},
+        {"role": "assistant", "content": "<think>\nCheck divisors up to 4.\n</think>\n\nYes, 17 is prime."},
+        {"role": "user", "content": "And 21?"},
+    ], None),
+    "builtin_tools": ([
+        {"role": "system", "content": "You search the web."},
+        {"role": "user", "content": "Who won the 2024 Tour de France?"},
+        {"role": "assistant", "tool_calls": [
+            {"id": "call54321", "type": "function",
+             "function": {"name": "brave_search", "arguments": {"query": "2024 Tour de France winner"}}},
+        ]},
+        {"role": "ipython", "content": {"winner": "Tadej Pogacar"}},
+    ], None, {"builtin_tools": ["brave_search", "code_interpreter", "wolfram_alpha"], "date_string": "01 Jan 2025",
+              "tools_in_user_message": False}),
     "bad_alternation": ([
         {"role": "user", "content": "one"},
         {"role": "user", "content": "two"},
@@ -121,9 +141,10 @@ def main():
     for name, (bos, eos) in SPECIAL_TOKENS.items():
         with open(os.path.join(TEMPLATES, name + ".jinja")) as f:
             template = env.from_string(f.read())
-        for conversation, (messages, tools) in CONVERSATIONS.items():
+        for conversation, (messages, tools, *rest) in CONVERSATIONS.items():
+            extra = rest[0] if rest else {}
             for add_generation_prompt in (True, False):
-                context = {"messages": messages, "tools": tools, "documents": None,
+                context = {**extra, "messages": messages, "tools": tools, "documents": None,
                            "add_generation_prompt": add_generation_prompt}
                 if bos is not None:
                     context["bos_token"] = bos
@@ -134,12 +155,14 @@ def main():
                     case["expected"] = template.render(**context)
                 except jinja2.exceptions.TemplateError as e:
                     case["error"] = str(e)
+                    case["error_kind"] = "raised" if isinstance(e, RaisedByTemplate) else type(e).__name__
                 cases.append(case)
 
     out = {
         "now_unix": int(NOW.timestamp()),
         "special_tokens": {k: {"bos_token": v[0], "eos_token": v[1]} for k, v in SPECIAL_TOKENS.items()},
-        "conversations": {k: {"messages": v[0], "tools": v[1]} for k, v in CONVERSATIONS.items()},
+        "conversations": {k: {"messages": v[0], "tools": v[1], "extra": v[2] if len(v) > 2 else {}}
+                          for k, v in CONVERSATIONS.items()},
         "cases": cases,
     }
     path = os.path.join(FIXTURES, "chat_template_renders.json")

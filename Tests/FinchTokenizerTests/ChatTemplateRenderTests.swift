@@ -12,13 +12,15 @@ struct ChatTemplateRenderTests {
         var addGenerationPrompt: Bool
         var expected: String?
         var error: String?
+        /// `raised` for raise_exception(...); otherwise another jinja2 error (e.g. an undefined member).
+        var errorKind: String?
         var testDescription: String { "\(template)/\(conversation)/agp=\(addGenerationPrompt)" }
     }
 
     struct Fixture: Sendable {
         var now: Date
         var specialTokens: [String: (bos: String?, eos: String?)]
-        var conversations: [String: (messages: [TemplateValue], tools: [TemplateValue]?)]
+        var conversations: [String: (messages: [TemplateValue], tools: [TemplateValue]?, extra: [String: TemplateValue])]
         var cases: [Case]
     }
 
@@ -29,15 +31,17 @@ struct ChatTemplateRenderTests {
             for (name, tokens) in root["special_tokens"]?.objectValue?.entries ?? [] {
                 special[name] = (tokens["bos_token"]?.stringValue, tokens["eos_token"]?.stringValue)
             }
-            var conversations: [String: (messages: [TemplateValue], tools: [TemplateValue]?)] = [:]
+            var conversations: [String: (messages: [TemplateValue], tools: [TemplateValue]?, extra: [String: TemplateValue])] = [:]
             for (name, c) in root["conversations"]?.objectValue?.entries ?? [] {
-                conversations[name] = (c["messages"]?.arrayValue ?? [], c["tools"]?.arrayValue)
+                let extra = Dictionary(uniqueKeysWithValues: (c["extra"]?.objectValue?.entries ?? []).map { ($0.key, $0.value) })
+                conversations[name] = (c["messages"]?.arrayValue ?? [], c["tools"]?.arrayValue, extra)
             }
             let cases = (root["cases"]?.arrayValue ?? []).map { c in
                 Case(
                     template: c["template"]?.stringValue ?? "", conversation: c["conversation"]?.stringValue ?? "",
                     addGenerationPrompt: c["add_generation_prompt"]?.boolValue ?? false,
-                    expected: c["expected"]?.stringValue, error: c["error"]?.stringValue)
+                    expected: c["expected"]?.stringValue, error: c["error"]?.stringValue,
+                    errorKind: c["error_kind"]?.stringValue)
             }
             let now = Date(timeIntervalSince1970: Double(root["now_unix"]?.intValue ?? 0))
             return Fixture(now: now, specialTokens: special, conversations: conversations, cases: cases)
@@ -54,7 +58,7 @@ struct ChatTemplateRenderTests {
     @Test("the fixture file has cases for every template")
     func fixtureLoaded() {
         #expect(Self.fixture.cases.count >= 60)
-        #expect(Set(Self.fixture.cases.map(\.template)) == ["smollm2", "qwen2.5", "llama3.1", "llama3.2", "mistral-v0.3", "features"])
+        #expect(Set(Self.fixture.cases.map(\.template)) == ["smollm2", "qwen2.5", "llama3.1", "llama3.2", "mistral-v0.3", "features", "qwen3"])
     }
 
     @Test("renders equal jinja2's output", arguments: fixture.cases)
@@ -65,10 +69,12 @@ struct ChatTemplateRenderTests {
         let render = {
             try template.render(
                 messages: conversation.messages, tools: conversation.tools, addGenerationPrompt: c.addGenerationPrompt,
-                bosToken: tokens?.bos ?? nil, eosToken: tokens?.eos ?? nil, now: Self.fixture.now)
+                bosToken: tokens?.bos ?? nil, eosToken: tokens?.eos ?? nil, extra: conversation.extra, now: Self.fixture.now)
         }
-        if let error = c.error {
+        if let error = c.error, c.errorKind == "raised" {
             #expect(throws: ChatTemplateError.raised(error)) { try render() }
+        } else if c.error != nil {
+            #expect(throws: ChatTemplateError.self) { try render() }
         } else {
             let output = try render()
             #expect(output == c.expected)
