@@ -14,7 +14,7 @@ public enum StoreError: Error, Sendable, Equatable {
 /// PostgreSQL later (DESIGN §6), so callers depend on this protocol only.
 ///
 /// Time is passed in (`now`, unix seconds) so expiry is decided by the caller's clock and tests control it.
-public protocol MetadataStore: Sendable {
+public protocol MetadataStore: JobStore {
     // MARK: Files
     func insertFile(_ file: StoredFile) async throws
     /// The file, unless it does not exist, belongs to another tenant, or has expired.

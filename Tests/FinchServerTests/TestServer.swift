@@ -40,6 +40,14 @@ final class TestServer: Sendable {
         return try await app.test(.router, body)
     }
 
+    /// Installs the tiny llama fixture as base model `name` (DATA/models/NAME).
+    func installTinyModel(named name: String = "tiny-llama") throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../FinchModelsTests/Fixtures/tiny/llama").standardized.path
+        try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture, toPath: directory + "/models/" + name)
+    }
+
     /// Names of the blobs and temporaries on disk (nothing half-written may be left).
     func filesOnDisk() -> [String] {
         ["files", "tmp"].flatMap { folder in

@@ -14,12 +14,14 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
     let openAI = router.group("v1").add(middleware: AuthMiddleware(keys: keys))
     FilesController(services: services, dialect: .openAI).addRoutes(to: openAI)
     UploadsController(services: services, dialect: .openAI).addRoutes(to: openAI)
+    JobsController(services: services, dialect: .openAI).addRoutes(to: openAI)
 
     let azure = router.group("openai")
         .add(middleware: AzureAPIVersionMiddleware())
         .add(middleware: AuthMiddleware(keys: keys))
     FilesController(services: services, dialect: .azure).addRoutes(to: azure)
     UploadsController(services: services, dialect: .azure).addRoutes(to: azure)
+    JobsController(services: services, dialect: .azure).addRoutes(to: azure)
     return router
 }
 

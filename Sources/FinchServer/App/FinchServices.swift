@@ -1,4 +1,5 @@
 import FinchAPI
+import FinchInference
 import FinchStore
 import Foundation
 
@@ -7,6 +8,10 @@ public final class FinchServices: Sendable {
     public let configuration: ServerConfiguration
     public let store: any MetadataStore
     public let blobs: LocalBlobStore
+    /// Loaded models for inference; the jobs system registers fine-tuned adapters here.
+    public let modelHost: ModelHost
+    public let models: BaseModelCatalog
+    public let jobSignals = JobSignals()
     /// Unix seconds now; tests move it to check expiry.
     let clock: @Sendable () -> Int64
 
@@ -15,6 +20,11 @@ public final class FinchServices: Sendable {
         self.configuration = configuration
         self.store = store
         self.blobs = blobs
+        self.modelHost = ModelHost(configuration: .init(
+            modelsDirectory: URL(fileURLWithPath: configuration.dataDirectory + "/models"),
+            memoryBudgetBytes: configuration.modelMemoryBytes,
+            aliasesFile: URL(fileURLWithPath: configuration.dataDirectory + "/model-aliases.json")))
+        self.models = BaseModelCatalog(dataDirectory: configuration.dataDirectory)
         self.clock = clock
     }
 
