@@ -51,19 +51,3 @@ struct TokenDecoder: Sendable {
         id >= 0 && id < tokenBytes.count ? tokenBytes[id] : []
     }
 }
-
-extension String {
-    /// Literal (non-regex) replacement without Foundation.
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, self.contains(target) else { return self }
-        var out = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
-        }
-        out += rest
-        return out
-    }
-}

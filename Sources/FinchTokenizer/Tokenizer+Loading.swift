@@ -37,7 +37,7 @@ extension Tokenizer {
         if root["decoder"] == nil || root["decoder"] == .null, preTokenizer?.isByteLevel == true {
             decoderOptions.byteLevel = true
         }
-        let vocab = model.vocab.merging(added.map { ($0.content, $0.id) }) { a, _ in a }
+        let vocab = model.vocab.merging(added.map { (ExactKey($0.content), $0.id) }) { a, _ in a }
         let post = try Self.parsePostProcessor(root["post_processor"], path: "post_processor", vocab: vocab)
         self.init(
             normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: post,
@@ -182,14 +182,14 @@ extension Tokenizer {
         guard let vocabObject = object["vocab"]?.objectValue else {
             throw TokenizerError.invalidField(path: "model.vocab", reason: "must be an object of token → id")
         }
-        var vocab: [String: Int] = [:]
+        var vocab: [ExactKey: Int] = [:]
         vocab.reserveCapacity(vocabObject.count)
         for (token, idValue) in vocabObject.entries {
             guard let id = idValue.intValue, id >= 0, id < maxTokenID else {
                 throw TokenizerError.invalidField(
                     path: "model.vocab[\(token)]", reason: "must be an integer id in 0..<\(maxTokenID)")
             }
-            vocab[token] = id
+            vocab[ExactKey(token)] = id
         }
         var merges: [(String, String)] = []
         for (index, item) in (object["merges"]?.arrayValue ?? []).enumerated() {
@@ -247,7 +247,7 @@ extension Tokenizer {
         }
     }
 
-    static func parsePostProcessor(_ value: TemplateValue?, path: String, vocab: [String: Int]) throws -> PostProcessor {
+    static func parsePostProcessor(_ value: TemplateValue?, path: String, vocab: [ExactKey: Int]) throws -> PostProcessor {
         guard let object = try object(value, path) else { return PostProcessor() }
         switch try type(object, path) {
         case "ByteLevel": return PostProcessor()
@@ -274,7 +274,7 @@ extension Tokenizer {
                 var ids: [Int] = []
                 if let listed = specials[name]?["ids"]?.arrayValue {
                     ids = listed.compactMap(\.intValue)
-                } else if let id = vocab[name] {
+                } else if let id = vocab[ExactKey(name)] {
                     ids = [id]
                 } else {
                     throw TokenizerError.invalidField(path: "\(path).special_tokens", reason: "has no ids for '\(name)'")

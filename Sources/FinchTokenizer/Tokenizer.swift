@@ -26,7 +26,7 @@ public final class Tokenizer: Sendable {
     /// id → token string (`nil` for holes in the id space).
     let idToToken: [String?]
     private let addedTokensByID: [Int: AddedToken]
-    private let addedTokenIDsByContent: [String: Int]
+    private let addedTokenIDsByContent: [ExactKey: Int]
 
     /// All added tokens (special and not), in id order.
     public let addedTokens: [AddedToken]
@@ -45,17 +45,17 @@ public final class Tokenizer: Sendable {
         self.addedTokens = sortedAdded
         self.addedTokenMatcher = AddedTokenMatcher(sortedAdded)
         var byID: [Int: AddedToken] = [:]
-        var byContent: [String: Int] = [:]
+        var byContent: [ExactKey: Int] = [:]
         for t in sortedAdded {
             byID[t.id] = t
-            byContent[t.content] = t.id
+            byContent[ExactKey(t.content)] = t.id
         }
         self.addedTokensByID = byID
         self.addedTokenIDsByContent = byContent
         self.specialTokenIDs = Set(sortedAdded.filter(\.special).map(\.id))
         let size = max((model.vocab.values.max() ?? -1) + 1, (sortedAdded.map(\.id).max() ?? -1) + 1)
         var table = [String?](repeating: nil, count: size)
-        for (token, id) in model.vocab { table[id] = token }
+        for (key, id) in model.vocab { table[id] = key.string }
         for t in sortedAdded { table[t.id] = t.content }
         self.idToToken = table
         self.decoder = TokenDecoder(options: decoderOptions, idToToken: table, addedTokenIds: Set(byID.keys))
@@ -66,7 +66,7 @@ public final class Tokenizer: Sendable {
 
     /// The id of a token string (added tokens included), or `nil`.
     public func tokenID(for token: String) -> Int? {
-        addedTokenIDsByContent[token] ?? model.vocab[token]
+        addedTokenIDsByContent[ExactKey(token)] ?? model.vocab[ExactKey(token)]
     }
 
     /// The token string of an id (in the model's alphabet, e.g. `Ġhello`), or `nil`.
@@ -89,6 +89,7 @@ public final class Tokenizer: Sendable {
     public func encode(_ text: String, addSpecialTokens: Bool = true, parseSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int] = addSpecialTokens ? postProcessor.prefix : []
         var isFirst = true
+        let byteLevel = preTokenizer?.isByteLevel ?? false
         for segment in addedTokenMatcher.split(text, includeSpecial: parseSpecialTokens) {
             switch segment {
             case .token(let token):
@@ -97,7 +98,7 @@ public final class Tokenizer: Sendable {
                 let normalized = normalizer?.apply(raw) ?? raw
                 if let preTokenizer {
                     for word in preTokenizer.apply(normalized, isFirstSegment: isFirst) {
-                        ids.append(contentsOf: model.tokenize(word))
+                        ids.append(contentsOf: byteLevel ? model.tokenize(byteLevelWord: word) : model.tokenize(word))
                     }
                 } else {
                     ids.append(contentsOf: model.tokenize(normalized))

@@ -70,3 +70,25 @@ struct GGUFVocabTests {
         }
     }
 }
+
+/// Swift compares strings by canonical equivalence; vocabularies must not. Llama 2 has six pairs of
+/// canonically equivalent but distinct tokens (Greek with tonos U+03AC... and with oxia U+1F71...).
+@Suite("Vocabularies keep canonically equivalent tokens apart")
+struct CanonicalEquivalenceTests {
+    @Test("both forms of ί keep their own ids and encode differently", .enabled(if: TestData.vocabAvailable, TestData.skipMessage))
+    func distinctTokens() throws {
+        let imported = try GGUFTokenizerImport(try GGUFFile(url: TestData.vocab("llama-spm")))
+        let tokenizer = try imported.makeTokenizer()
+        #expect(imported.tokenizerJSON["model"]?["vocab"]?.objectValue?.count == 32000)
+        #expect(tokenizer.tokenID(for: "\u{3AF}") == 30207)
+        #expect(tokenizer.tokenID(for: "\u{1F77}") == 30873)
+        #expect(tokenizer.token(for: 30873)?.unicodeScalars.map(\.value) == [0x1F77])
+        #expect(tokenizer.encode("\u{3AF}", addSpecialTokens: false) == [29871, 30207])
+        #expect(tokenizer.encode("\u{1F77}", addSpecialTokens: false) == [29871, 30873])
+        // Reference ids from HF tokenizers on the exported tokenizer.json.
+        #expect(tokenizer.encode("\u{3AC} \u{1F71} e\u{301} caf\u{E9}", addSpecialTokens: false)
+            == [29871, 30216, 29871, 31042, 321, 30103, 274, 28059])
+        // A combining mark after a space: the space is still replaced by ▁ (code-point semantics).
+        #expect(tokenizer.encode("a \u{301}b", addSpecialTokens: false) == [263, 29871, 30103, 29890])
+    }
+}

@@ -199,8 +199,9 @@ public struct GGUFTokenizerImport: Sendable {
     /// every split of a token into two tokens, by the merged token's score (highest first), ties in
     /// vocabulary order, then by the ids of the two halves.
     static func sentencePieceMerges(tokens: [String], scores: [Double]) -> [(String, String)] {
-        var ids: [String: Int] = [:]
-        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        // Keys compare by scalars: Llama 2 has canonically equivalent but distinct tokens (ί U+1F77 / U+03AF).
+        var ids: [ExactKey: Int] = [:]
+        for (id, token) in tokens.enumerated() where ids[ExactKey(token)] == nil { ids[ExactKey(token)] = id }
         var candidates: [(left: Int, right: Int, score: Double, order: Int)] = []
         for (id, token) in tokens.enumerated() {
             let scalars = Array(token.unicodeScalars)
@@ -209,7 +210,7 @@ public struct GGUFTokenizerImport: Sendable {
             for cut in 1..<scalars.count {
                 let left = String(String.UnicodeScalarView(scalars[..<cut]))
                 let right = String(String.UnicodeScalarView(scalars[cut...]))
-                if let l = ids[left], let r = ids[right] { local.append((l, r)) }
+                if let l = ids[ExactKey(left)], let r = ids[ExactKey(right)] { local.append((l, r)) }
             }
             local.sort { ($0.0, $0.1) < ($1.0, $1.1) }
             for (l, r) in local { candidates.append((l, r, scores[id], candidates.count)) }

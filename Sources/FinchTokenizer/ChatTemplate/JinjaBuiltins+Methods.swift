@@ -43,11 +43,10 @@ extension JinjaBuiltins {
                 return .string(replace(s, old, new, count: count))
             case "find":
                 guard let needle = try argString(0) else { throw ChatTemplateError.runtime("find() needs an argument") }
-                guard let range = s.range(of: needle) else { return .int(-1) }
-                return .int(s.unicodeScalars.distance(from: s.startIndex, to: range.lowerBound))
+                return .int(ExactString.find(s, needle))
             case "count":
                 guard let needle = try argString(0), !needle.isEmpty else { return .int(s.unicodeScalars.count + 1) }
-                return .int(s.components(separatedBy: needle).count - 1)
+                return .int(ExactString.occurrences(of: Array(needle.utf8), in: Array(s.utf8)).count)
             case "join":
                 return .string(try (positional.first ?? .list([])).iterationItems().map(\.pythonString).joined(separator: s))
             case "splitlines":
@@ -148,28 +147,11 @@ extension JinjaBuiltins {
             if !current.isEmpty { parts.append(current) }
             return parts
         }
-        var parts: [String] = []
-        var rest = Substring(s)
-        while let range = rest.range(of: separator), maxSplit < 0 || parts.count < maxSplit {
-            parts.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        parts.append(String(rest))
-        return parts
+        return ExactString.split(s, separator: separator, maxSplit: maxSplit)
     }
 
     static func replace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
-        if old.isEmpty { return s }
-        var out = ""
-        var rest = Substring(s)
-        var done = 0
-        while count < 0 || done < count, let range = rest.range(of: old) {
-            out += rest[..<range.lowerBound]
-            out += new
-            rest = rest[range.upperBound...]
-            done += 1
-        }
-        return out + rest
+        ExactString.replace(s, old, with: new, count: count)
     }
 
     static func capitalize(_ s: String) -> String {

@@ -95,7 +95,7 @@ enum JinjaOperators {
             guard case .string(let n) = needle else {
                 throw ChatTemplateError.runtime("'in <string>' requires string as left operand, not \(needle.typeName)")
             }
-            return n.isEmpty || s.contains(n)
+            return ExactString.contains(s, n)
         case .list(let items): return items.contains { $0.equals(needle) }
         case .dict(let dict): return dict[needle.pythonString] != nil && { if case .string = needle { true } else { false } }()
         case .namespace(let ns): return ns.values[needle.pythonString] != nil

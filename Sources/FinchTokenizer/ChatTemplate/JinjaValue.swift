@@ -7,23 +7,23 @@ final class JinjaNamespace {
 /// An insertion-ordered dictionary of runtime values.
 struct JinjaDict {
     private(set) var keys: [String] = []
-    private var storage: [String: JinjaValue] = [:]
+    private var storage: [ExactKey: JinjaValue] = [:]
 
     init() {}
 
     subscript(key: String) -> JinjaValue? {
-        get { storage[key] }
+        get { storage[ExactKey(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: ExactKey(key)) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: ExactKey(key)) != nil {
+                keys.removeAll { ExactString.equal($0, key) }
             }
         }
     }
 
     var count: Int { keys.count }
-    var entries: [(String, JinjaValue)] { keys.map { ($0, storage[$0]!) } }
+    var entries: [(String, JinjaValue)] { keys.map { ($0, storage[ExactKey($0)]!) } }
 }
 
 /// A value while a template renders: JSON-like data plus Jinja's undefined, namespaces and functions.
@@ -164,7 +164,7 @@ indirect enum JinjaValue {
         case (.undefined, .undefined), (.none, .none): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.int(let a), .int(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return ExactString.equal(a, b)
         case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
         case (.dict(let a), .dict(let b)):
             return a.count == b.count && a.entries.allSatisfy { key, value in b[key].map { value.equals($0) } ?? false }

@@ -40,7 +40,8 @@ public enum TemplateValue: Sendable, Hashable {
 /// An insertion-ordered string-keyed dictionary of `TemplateValue`s.
 public struct TemplateObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public private(set) var keys: [String] = []
-    private var storage: [String: TemplateValue] = [:]
+    /// Keys compare by scalars, as in Python dicts and JSON (see `ExactKey`).
+    private var storage: [ExactKey: TemplateValue] = [:]
 
     public init() {}
 
@@ -56,15 +57,15 @@ public struct TemplateObject: Sendable, Hashable, ExpressibleByDictionaryLiteral
     public var isEmpty: Bool { keys.isEmpty }
 
     /// Key/value pairs in insertion order.
-    public var entries: [(key: String, value: TemplateValue)] { keys.map { ($0, storage[$0]!) } }
+    public var entries: [(key: String, value: TemplateValue)] { keys.map { ($0, storage[ExactKey($0)]!) } }
 
     public subscript(key: String) -> TemplateValue? {
-        get { storage[key] }
+        get { storage[ExactKey(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: ExactKey(key)) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: ExactKey(key)) != nil {
+                keys.removeAll { ExactString.equal($0, key) }
             }
         }
     }
@@ -75,7 +76,7 @@ public struct TemplateObject: Sendable, Hashable, ExpressibleByDictionaryLiteral
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(keys)
-        for k in keys { hasher.combine(storage[k]) }
+        for k in keys { hasher.combine(storage[ExactKey(k)]) }
     }
 }
 

@@ -7,13 +7,15 @@ import Foundation
 /// alphabet; SentencePiece-style models (Llama 2, TinyLlama) get `▁`-words whose characters missing
 /// from the vocabulary fall back to `<0xXX>` byte tokens.
 final class BPEModel: Sendable {
-    /// token string → id
-    let vocab: [String: Int]
+    /// token string → id, compared scalar by scalar (see `ExactKey`)
+    let vocab: [ExactKey: Int]
     /// Merge table keyed by `leftId << 32 | rightId`; value `rank << 32 | mergedId`.
     private let merges: [UInt64: UInt64]
     /// Ids of single-scalar tokens, for fast initial symbols.
     private let scalarIds: [UInt32: Int]
     private let byteFallbackIds: [Int]?
+    /// Id of each byte's byte-level symbol (`Ġ` for 0x20...), -1 when the vocabulary lacks it.
+    private let byteLevelIds: [Int]
     private let unkId: Int?
     private let fuseUnk: Bool
     /// Llama 3: a word that is itself a token is emitted whole, without merging.
@@ -22,18 +24,18 @@ final class BPEModel: Sendable {
 
     /// - Parameter merges: pairs of token strings in rank order.
     init(
-        vocab: [String: Int], merges: [(String, String)], unkToken: String?, byteFallback: Bool,
+        vocab: [ExactKey: Int], merges: [(String, String)], unkToken: String?, byteFallback: Bool,
         fuseUnk: Bool, ignoreMerges: Bool
     ) throws {
         self.vocab = vocab
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
         for (rank, pair) in merges.enumerated() {
-            guard let a = vocab[pair.0], let b = vocab[pair.1] else {
+            guard let a = vocab[ExactKey(pair.0)], let b = vocab[ExactKey(pair.1)] else {
                 throw TokenizerError.invalidField(
                     path: "model.merges[\(rank)]", reason: "merges '\(pair.0) \(pair.1)' but a part is not in the vocabulary")
             }
-            guard let merged = vocab[pair.0 + pair.1] else {
+            guard let merged = vocab[ExactKey(pair.0 + pair.1)] else {
                 throw TokenizerError.invalidField(
                     path: "model.merges[\(rank)]", reason: "merges into '\(pair.0 + pair.1)', which is not in the vocabulary")
             }
@@ -42,13 +44,13 @@ final class BPEModel: Sendable {
         }
         self.merges = table
         var scalarIds: [UInt32: Int] = [:]
-        for (token, id) in vocab {
-            var it = token.unicodeScalars.makeIterator()
+        for (key, id) in vocab {
+            var it = key.string.unicodeScalars.makeIterator()
             if let first = it.next(), it.next() == nil { scalarIds[first.value] = id }
         }
         self.scalarIds = scalarIds
         if let unkToken {
-            guard let id = vocab[unkToken] else {
+            guard let id = vocab[ExactKey(unkToken)] else {
                 throw TokenizerError.invalidField(path: "model.unk_token", reason: "'\(unkToken)' is not in the vocabulary")
             }
             self.unkId = id
@@ -56,18 +58,42 @@ final class BPEModel: Sendable {
             self.unkId = nil
         }
         if byteFallback {
-            self.byteFallbackIds = (0..<256).map { byte in vocab[String(format: "<0x%02X>", byte)] ?? -1 }
+            self.byteFallbackIds = (0..<256).map { byte in vocab[ExactKey(String(format: "<0x%02X>", byte))] ?? -1 }
         } else {
             self.byteFallbackIds = nil
         }
+        self.byteLevelIds = ByteLevelAlphabet.byteToScalar.map { vocab[ExactKey(String($0))] ?? -1 }
         self.fuseUnk = fuseUnk
         self.ignoreMerges = ignoreMerges
+    }
+
+    /// Token ids of a raw word of a byte-level model (GPT-2 family): its UTF-8 bytes are the initial
+    /// symbols. Same result as `tokenize(ByteLevelAlphabet.encode(word.utf8))`, without building
+    /// the mapped string on a cache hit.
+    func tokenize(byteLevelWord word: String) -> [Int] {
+        if word.isEmpty { return [] }
+        let cacheable = word.utf8.count <= 256
+        if cacheable, let hit = cache.get(word) { return hit }
+        var ids: [Int]
+        if ignoreMerges, let id = vocab[ExactKey(ByteLevelAlphabet.encode(word.utf8))] {
+            ids = [id]
+        } else {
+            ids = []
+            ids.reserveCapacity(word.utf8.count)
+            for byte in word.utf8 {
+                let id = byteLevelIds[Int(byte)]
+                if id >= 0 { ids.append(id) } else if let unkId { ids.append(unkId) }
+            }
+            ids = merge(ids)
+        }
+        if cacheable { cache.set(word, ids) }
+        return ids
     }
 
     /// Token ids of one pre-tokenized word (cached).
     func tokenize(_ word: String) -> [Int] {
         if word.isEmpty { return [] }
-        if ignoreMerges, let id = vocab[word] { return [id] }
+        if ignoreMerges, let id = vocab[ExactKey(word)] { return [id] }
         let cacheable = word.utf8.count <= 256
         if cacheable, let hit = cache.get(word) { return hit }
         let ids = merge(initialSymbols(word))
@@ -181,19 +207,19 @@ struct MinHeap {
 /// A bounded word → ids cache shared across threads.
 final class WordCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var storage: [String: [Int]] = [:]
+    private var storage: [ExactKey: [Int]] = [:]
     private let capacity = 50_000
 
     func get(_ key: String) -> [Int]? {
         lock.lock()
         defer { lock.unlock() }
-        return storage[key]
+        return storage[ExactKey(key)]
     }
 
     func set(_ key: String, _ value: [Int]) {
         lock.lock()
         defer { lock.unlock() }
         if storage.count >= capacity { storage.removeAll(keepingCapacity: true) }
-        storage[key] = value
+        storage[ExactKey(key)] = value
     }
 }

@@ -9,7 +9,9 @@ public indirect enum PreTokenizer: Sendable {
     case sequence([PreTokenizer])
     /// `Split` with a known regex and `Isolated` behavior.
     case split(SplitPattern)
-    /// `ByteLevel`: optional leading space, optional GPT-2 regex split, then bytes → byte-level alphabet.
+    /// `ByteLevel`: optional leading space and optional GPT-2 regex split. The bytes → byte-level
+    /// alphabet step is left to the model (`BPEModel.tokenize(byteLevelWord:)`), which maps bytes
+    /// straight to symbol ids instead of building the mapped string.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
     /// `Digits`: numbers split off, one digit per piece when `individual`.
     case digits(individual: Bool)
@@ -17,7 +19,7 @@ public indirect enum PreTokenizer: Sendable {
     /// and with `split` every ▁ starts a new piece.
     case metaspace(replacement: Unicode.Scalar, prependScheme: PrependScheme, split: Bool)
 
-    /// Whether the output pieces are in the byte-level alphabet (then the model maps them 1:1).
+    /// Whether the output pieces still need the byte-level mapping (done by the model).
     var isByteLevel: Bool {
         switch self {
         case .byteLevel: true
@@ -46,14 +48,12 @@ public indirect enum PreTokenizer: Sendable {
         case .byteLevel(let addPrefixSpace, let useRegex):
             var out: [String] = []
             for var piece in pieces {
-                if addPrefixSpace && !piece.hasPrefix(" ") { piece = " " + piece }
+                if addPrefixSpace && piece.utf8.first != UInt8(ascii: " ") { piece = " " + piece }
                 if useRegex {
                     let scalars = Array(piece.unicodeScalars)
-                    for range in SplitPattern.gpt2.split(scalars) {
-                        out.append(ByteLevelAlphabet.encode(Self.string(scalars[range]).utf8))
-                    }
+                    for range in SplitPattern.gpt2.split(scalars) { out.append(Self.string(scalars[range])) }
                 } else {
-                    out.append(ByteLevelAlphabet.encode(piece.utf8))
+                    out.append(piece)
                 }
             }
             return out
