@@ -76,16 +76,29 @@ struct AddedTokenMatcher: Sendable {
         return Self.applyStrip(segments)
     }
 
+    /// Drops whitespace scalars from one end (scalar-wise, as Rust's `char::is_whitespace`).
+    private static func trimWhitespace(_ text: String, leading: Bool) -> String {
+        var scalars = Array(text.unicodeScalars)[...]
+        if leading {
+            while let f = scalars.first, f.properties.isWhitespace { scalars = scalars.dropFirst() }
+        } else {
+            while let l = scalars.last, l.properties.isWhitespace { scalars = scalars.dropLast() }
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
     /// Applies `lstrip`/`rstrip`: whitespace next to such a token belongs to the token.
     private static func applyStrip(_ segments: [TextSegment]) -> [TextSegment] {
         var out = segments
         for (i, segment) in segments.enumerated() {
             guard case .token(let token) = segment else { continue }
             if token.lstrip, i > 0, case .text(let left) = out[i - 1] {
-                out[i - 1] = .text(String(left.reversed().drop(while: { $0.isWhitespace }).reversed()))
+                out[i - 1] = .text(trimWhitespace(left, leading: false))
             }
             if token.rstrip, i + 1 < out.count, case .text(let right) = out[i + 1] {
-                out[i + 1] = .text(String(right.drop(while: { $0.isWhitespace })))
+                out[i + 1] = .text(trimWhitespace(right, leading: true))
             }
         }
         return out.filter { if case .text(let s) = $0 { !s.isEmpty } else { true } }

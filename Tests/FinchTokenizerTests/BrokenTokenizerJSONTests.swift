@@ -25,6 +25,18 @@ struct BrokenTokenizerJSONTests {
         #expect(tok.decode([256, 257], skipSpecialTokens: true) == "ab")
     }
 
+    @Test("added tokens: lstrip/rstrip swallow neighbouring whitespace; parseSpecialTokens: false keeps them text")
+    func addedTokenOptions() throws {
+        let plain = try Self.load(Self.document())
+        #expect(plain.encode("ab <|end|> ab", addSpecialTokens: false) == [256, 32, 257, 32, 256])
+        let stripping = try Self.load(Self.document(
+            addedTokens: #"[{"id": 257, "content": "<|end|>", "special": true, "lstrip": true, "rstrip": true}]"#))
+        #expect(stripping.encode("ab \t<|end|>\n ab", addSpecialTokens: false) == [256, 257, 256])
+        let asText = plain.encode("<|end|>", addSpecialTokens: false, parseSpecialTokens: false)
+        #expect(!asText.contains(257))
+        #expect(plain.decode(asText) == "<|end|>")
+    }
+
     @Test("invalid JSON is reported as such")
     func invalidJSON() {
         #expect(throws: TokenizerError.self) { try Self.load("{\"model\": ") }
