@@ -55,9 +55,10 @@ public func attentionForward(
                 axpy(p, v + ((b * Tcap + j) * NKV + kvh) * hd, o, hd)
             }
             if let att {
+                // masked and future keys have probability 0
                 let a = att + ((b * NH + h) * T + t) * Tk
-                for j in 0...tq { a[j] = scores[j] == 0 ? 0 : scores[j] }
-                for j in (tq + 1)..<max(Tk, tq + 1) { a[j] = 0 }
+                a.update(from: scores, count: tq + 1)
+                (a + tq + 1).update(repeating: 0, count: Tk - tq - 1)
             }
         }
     }
