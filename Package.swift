@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "FinchAPI",
                 "FinchStore",
+                "FinchInference", "FinchModels", "FinchTokenizer", "FinchTraining",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,6 +83,7 @@ let package = Package(
                 "FinchServer",
                 "FinchStore",
                 "FinchAPI",
+                "FinchInference", "FinchModels", "FinchTokenizer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -14,6 +14,7 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
     let openAI = router.group("v1").add(middleware: AuthMiddleware(keys: keys))
     FilesController(services: services, dialect: .openAI).addRoutes(to: openAI)
     UploadsController(services: services, dialect: .openAI).addRoutes(to: openAI)
+    InferenceController(services: services, dialect: .openAI).addRoutes(to: openAI)
     JobsController(services: services, dialect: .openAI).addRoutes(to: openAI)
 
     let azure = router.group("openai")
@@ -21,6 +22,7 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
         .add(middleware: AuthMiddleware(keys: keys))
     FilesController(services: services, dialect: .azure).addRoutes(to: azure)
     UploadsController(services: services, dialect: .azure).addRoutes(to: azure)
+    InferenceController(services: services, dialect: .azure).addRoutes(to: azure)
     JobsController(services: services, dialect: .azure).addRoutes(to: azure)
     return router
 }
@@ -37,6 +39,6 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "finch"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(ExpirySweeper(services: services, logger: logger))
+    app.addServices(ExpirySweeper(services: services, logger: logger), JobWorker(services: services, logger: logger))
     return app
 }

@@ -1,0 +1,96 @@
+import FinchAPI
+import FinchStore
+import FinchTraining
+import Foundation
+import Logging
+import NIOPosix
+
+/// `validating_files`: reads the training (and validation) file with the trainer's own parser, so what
+/// validates here trains later; fails the job with OpenAI's error codes, or queues it with its
+/// `"auto"` hyperparameters resolved.
+struct FileValidationStage {
+    let services: FinchServices
+    let logger: Logger
+
+    func validate(_ job: StoredJob) async {
+        let now = services.now
+        var events = [StoredJobEvent(jobID: job.id, createdAt: now, message: "Validating training file: \(job.trainingFile)")]
+        if let validationFile = job.validationFile {
+            events.append(StoredJobEvent(jobID: job.id, createdAt: now, message: "Validating validation file: \(validationFile)"))
+        }
+        try? await services.store.appendEvents(events)
+
+        do {
+            let examples = try await count(job.trainingFile, role: .training, job: job)
+            if let validationFile = job.validationFile {
+                _ = try await count(validationFile, role: .validation, job: job)
+            }
+            guard job.model.hasPrefix("ft:") || services.models.baseModel(named: job.model) != nil else {
+                throw JobFailure(JobError(code: "model_not_available", message: "The base model \(job.model) is no longer installed.",
+                                          param: "model"))
+            }
+            let full = job.finch?.trainingType == "full"
+            let resolved = AutoHyperparameters.resolve(job.hyperparameters, examples: examples, full: full)
+            let queued = try await services.store.transitionJob(
+                id: job.id, tenant: nil, from: [.validatingFiles], to: .queued,
+                changes: JobChanges(hyperparameters: resolved, releaseLease: true),
+                events: [StoredJobEvent(jobID: job.id, createdAt: services.now,
+                                        message: "Files validated, moving job to queued state")])
+            let position = try await services.store.queuePosition(jobID: queued.id)
+            try await services.store.appendEvents([StoredJobEvent(
+                jobID: job.id, createdAt: services.now,
+                message: "Job enqueued. Waiting for jobs ahead to complete. Queue number: \(max(position - 1, 0)).")])
+            services.jobSignals.jobsChanged()
+        } catch let error as DataValidationError {
+            await fail(job, JobError(code: error.code, message: Self.sentence(for: error), param: error.param))
+        } catch let failure as JobFailure {
+            await fail(job, failure.error)
+        } catch StoreError.stateConflict {
+            // Cancelled while we read the files: nothing more to do.
+        } catch {
+            logger.error("file validation failed unexpectedly", metadata: ["job_id": .string(job.id), "error": "\(error)"])
+            await fail(job, JobError(code: "internal_error", message: "The files could not be validated: \(error)", param: nil))
+        }
+    }
+
+    /// Parses one file off the cooperative pool and returns its number of examples.
+    private func count(_ fileID: String, role: DataFileRole, job: StoredJob) async throws -> Int {
+        guard try await services.store.file(id: fileID, tenant: job.tenant, now: services.now) != nil else {
+            let training = role == .training
+            throw JobFailure(JobError(code: training ? "invalid_training_file" : "invalid_validation_file",
+                                      message: "The file \(fileID) no longer exists.",
+                                      param: training ? "training_file" : "validation_file"))
+        }
+        let url = URL(fileURLWithPath: services.blobs.path(forFile: fileID))
+        return try await NIOThreadPool.singleton.runIfActive {
+            try TrainingData.load(contentsOf: url, role: role).count
+        }
+    }
+
+    private func fail(_ job: StoredJob, _ error: JobError) async {
+        do {
+            _ = try await services.store.transitionJob(
+                id: job.id, tenant: nil, from: [.validatingFiles], to: .failed,
+                changes: JobChanges(error: error, finishedAt: services.now, releaseLease: true),
+                events: [StoredJobEvent(jobID: job.id, createdAt: services.now, level: .error, message: error.message)])
+            services.jobSignals.jobsChanged()
+        } catch {
+            logger.error("could not fail job", metadata: ["job_id": .string(job.id), "error": "\(error)"])
+        }
+    }
+
+    /// OpenAI's wording: "The job failed due to an invalid training file. Invalid file format. Example 3, …".
+    static func sentence(for error: DataValidationError) -> String {
+        switch error.code {
+        case "invalid_training_file": "The job failed due to an invalid training file. " + error.message
+        case "invalid_validation_file": "The job failed due to an invalid validation file. " + error.message
+        default: error.message
+        }
+    }
+}
+
+/// A reason to fail a job, already in the job's error shape.
+struct JobFailure: Error {
+    let error: JobError
+    init(_ error: JobError) { self.error = error }
+}

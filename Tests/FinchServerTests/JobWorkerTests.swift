@@ -1,0 +1,112 @@
+import FinchAPI
+import FinchServer
+import FinchStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@Suite("Job worker: file validation and the leased queue")
+struct JobWorkerTests {
+    static let marv = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/data/marv_train.jsonl").standardized
+
+    func submit(_ server: TestServer, _ client: some TestClientProtocol, content: [UInt8]) async throws -> FineTuningJob {
+        let upload = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                              body: MultipartBody.upload(purpose: "fine-tune", filename: "train.jsonl", content))
+        let file = try decode(OpenAIFile.self, upload).id
+        let created = try await client.execute(uri: "/v1/fine_tuning/jobs", method: .post,
+                                               headers: headers(key: TestServer.keyA, [.contentType: "application/json"]),
+                                               body: ByteBuffer(string: #"{"model":"tiny-llama","training_file":"\#(file)"}"#))
+        return try decode(FineTuningJob.self, created)
+    }
+
+    func worker(_ server: TestServer) -> JobWorker {
+        JobWorker(services: server.services, logger: Logger(label: "test"))
+    }
+
+    func job(_ client: some TestClientProtocol, _ id: String) async throws -> FineTuningJob {
+        try decode(FineTuningJob.self, try await client.execute(uri: "/v1/fine_tuning/jobs/\(id)", method: .get,
+                                                                  headers: headers(key: TestServer.keyA)))
+    }
+
+    @Test("a valid file moves the job to queued with its auto hyperparameters resolved to numbers")
+    func validFile() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        let content = try [UInt8](Data(contentsOf: Self.marv))
+        let examples = content.split(separator: UInt8(ascii: "\n")).count
+        try await server.test { client in
+            let created = try await submit(server, client, content: content)
+            #expect(await worker(server).workOnce())
+            let queued = try await job(client, created.id)
+            #expect(queued.status == .queued)
+            #expect(queued.hyperparameters.nEpochs == .value(examples * 3 < 100 ? min(25, 100 / examples) : 3))
+            #expect(queued.hyperparameters.batchSize == .value(min(8, max(1, examples / 10))))
+            #expect(queued.hyperparameters.learningRateMultiplier == .value(2))
+            let events = try decode(HasMoreList<FineTuningJobEvent>.self, try await client.execute(
+                uri: "/v1/fine_tuning/jobs/\(created.id)/events", method: .get, headers: headers(key: TestServer.keyA)))
+            #expect(events.data.map(\.message).reversed() == [
+                "Created fine-tuning job: \(created.id)",
+                "Validating training file: \(created.trainingFile)",
+                "Files validated, moving job to queued state",
+                "Job enqueued. Waiting for jobs ahead to complete. Queue number: 0.",
+            ])
+            #expect(await worker(server).workOnce() == false)  // nothing left to validate
+        }
+    }
+
+    @Test("too few examples fail the job with invalid_n_examples")
+    func tooFew() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        try await server.test { client in
+            let created = try await submit(server, client, content: Array(marvLines.utf8))
+            await worker(server).workOnce()
+            let failed = try await job(client, created.id)
+            #expect(failed.status == .failed)
+            #expect(failed.error?.code == "invalid_n_examples" && failed.error?.param == "training_file")
+            #expect(failed.error?.message == "Training file has 2 example(s), but must have at least 10 examples")
+            #expect(failed.finishedAt == server.now)
+        }
+    }
+
+    @Test("a malformed example fails the job with invalid_training_file, naming the example")
+    func malformed() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        var lines = try String(contentsOf: Self.marv, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[2] = #"{"messages": [{"content": "no role here"}, {"role": "assistant", "content": "hi"}]}"#
+        let content = Array(lines.joined(separator: "\n").utf8)
+        try await server.test { client in
+            let created = try await submit(server, client, content: content)
+            await worker(server).workOnce()
+            let failed = try await job(client, created.id)
+            #expect(failed.status == .failed)
+            #expect(failed.error?.code == "invalid_training_file")
+            #expect(failed.error?.message.hasPrefix("The job failed due to an invalid training file. Invalid file format.") == true)
+            #expect(failed.error?.message.contains("3") == true, "\(failed.error?.message ?? "")")
+        }
+    }
+
+    @Test("a job whose worker stops renewing its lease goes back to the queue")
+    func expiredLease() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        let content = try [UInt8](Data(contentsOf: Self.marv))
+        try await server.test { client in
+            let created = try await submit(server, client, content: content)
+            await worker(server).workOnce()
+            let store = server.services.store
+            let claimed = try await store.claimJob(status: .queued, moveTo: .running, owner: "dead-worker", leaseUntil: server.now + 30)
+            #expect(claimed?.id == created.id && claimed?.status == .running && claimed?.attempts == 1)
+            #expect(try await store.claimJob(status: .queued, moveTo: .running, owner: "other", leaseUntil: server.now + 30) == nil)
+            #expect(try await store.renewLease(jobID: created.id, owner: "someone-else", until: server.now + 60) == false)
+            #expect(try await store.releaseExpiredLeases(now: server.now + 10).isEmpty)
+            server.advance(seconds: 31)
+            #expect(try await store.releaseExpiredLeases(now: server.now).map(\.id) == [created.id])
+            #expect(try await job(client, created.id).status == .queued)
+        }
+    }
+}
