@@ -75,10 +75,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public var names: [String] { entries.keys.sorted() }
 
-    /// The tensor `name` widened to fp32 (a copy; the map may be dropped afterwards).
+    /// The tensor `name` as fp32. Aligned F32 data is used in place (the tensor keeps the map
+    /// alive); F16/BF16 are widened into new memory.
     public func tensor(_ name: String) throws -> Tensor {
         guard let e = entries[name] else { throw ModelError.missingWeight(name) }
         guard Widen.size(of: e.dtype) != nil else { throw ModelError.unsupportedDType(name: name, dtype: e.dtype) }
+        if e.dtype == "F32", e.end > e.begin, let base = file.bytes.baseAddress {
+            let p = UnsafeMutableRawPointer(mutating: base + dataStart + e.begin)
+            if Int(bitPattern: p) % MemoryLayout<Float>.alignment == 0 {
+                let count = (e.end - e.begin) / 4
+                let storage = TensorStorage(borrowing: p.assumingMemoryBound(to: Float.self), count: count, owner: file)
+                return Tensor(shape: e.shape, storage: storage)
+            }
+        }
         let t = Tensor(shape: e.shape)
         if let base = file.bytes.baseAddress, e.end > e.begin {
             Widen.copy(dtype: e.dtype, src: base + dataStart + e.begin, dst: t.ptr, n: t.count)

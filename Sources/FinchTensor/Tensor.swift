@@ -1,17 +1,28 @@
-/// Owns one fp32 buffer. Tensors are views onto it (shape + offset), so copying a `Tensor`
+/// One fp32 buffer. Tensors are views onto it (shape + offset), so copying a `Tensor`
 /// shares memory: kernels write through views, llm.c style.
 public final class TensorStorage: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Keeps borrowed memory (e.g. a memory-mapped file) alive; nil when this storage owns `base`.
+    private let owner: AnyObject?
 
+    /// Allocates `count` zeros.
     public init(count: Int) {
         precondition(count >= 0, "negative tensor size")
         self.count = count
         base = .allocate(capacity: max(count, 1))
         base.initialize(repeating: 0, count: max(count, 1))
+        owner = nil
     }
 
-    deinit { base.deallocate() }
+    /// Wraps memory that `owner` keeps alive (and writable, e.g. a private copy-on-write map).
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.base = base
+        self.count = count
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { base.deallocate() } }
 }
 
 /// A contiguous, row-major fp32 tensor.
@@ -36,7 +47,9 @@ public struct Tensor: Sendable {
         }
     }
 
-    init(shape: [Int], storage: TensorStorage, offset: Int) {
+    /// A view of `storage` starting at `offset`.
+    public init(shape: [Int], storage: TensorStorage, offset: Int = 0) {
+        precondition(offset >= 0 && offset + shape.reduce(1, *) <= storage.count, "view outside its storage")
         self.shape = shape
         self.storage = storage
         self.offset = offset
