@@ -7,16 +7,21 @@ struct TokenDecoder: Sendable {
         var byteFallback = false
         /// Literal replacements applied to each token string (e.g. "▁" → " ").
         var replacements: [(String, String)] = []
-        /// Leading spaces removed from the start of the output (SentencePiece's added prefix space).
+        /// Leading spaces removed from the start of the output (the `Strip` decoder after `Fuse`).
         var stripLeadingSpaces = 0
+        /// `Metaspace` decoder with a prepend scheme: in the first token every ▁ is dropped rather
+        /// than turned into a space (as HF does).
+        var metaspaceFirstToken: String?
     }
 
     let options: Options
     /// Bytes of each token id; empty for holes in the id space.
     private let tokenBytes: [[UInt8]]
+    private let idToToken: [String?]
 
     init(options: Options, idToToken: [String?], addedTokenIds: Set<Int>) {
         self.options = options
+        self.idToToken = idToToken
         var table: [[UInt8]] = []
         table.reserveCapacity(idToToken.count)
         for (id, token) in idToToken.enumerated() {
@@ -46,8 +51,13 @@ struct TokenDecoder: Sendable {
         return UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
     }
 
-    /// The bytes of `id` (empty for an unknown id: decoding never traps).
-    func bytes(for id: Int) -> [UInt8] {
-        id >= 0 && id < tokenBytes.count ? tokenBytes[id] : []
+    /// The bytes of `id` (empty for an unknown id: decoding never traps). `isFirst` marks the first
+    /// token of a decode, which the Metaspace decoder treats specially.
+    func bytes(for id: Int, isFirst: Bool = false) -> [UInt8] {
+        guard id >= 0 && id < tokenBytes.count else { return [] }
+        if isFirst, let replacement = options.metaspaceFirstToken, let token = idToToken[id] {
+            return Self.bytes(of: token.replacingAll(replacement, with: ""), options)
+        }
+        return tokenBytes[id]
     }
 }

@@ -241,7 +241,7 @@ extension Tokenizer {
             options.replacements.append((replacement, " "))
             let scheme = object["prepend_scheme"]?.stringValue
                 ?? (bool(object, "add_prefix_space", default: true) ? "always" : "never")
-            if scheme != "never" { options.stripLeadingSpaces = 1 }
+            if scheme != "never" { options.metaspaceFirstToken = replacement }
         case let other:
             throw TokenizerError.unsupported(path: path, what: "decoder type '\(other)'")
         }

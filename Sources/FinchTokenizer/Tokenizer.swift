@@ -114,9 +114,11 @@ public final class Tokenizer: Sendable {
     public func decodeBytes(_ ids: [Int], skipSpecialTokens: Bool = false) -> [UInt8] {
         var bytes: [UInt8] = []
         var stripped = false
+        var isFirst = true
         for id in ids {
             if skipSpecialTokens && specialTokenIDs.contains(id) { continue }
-            var piece = decoder.bytes(for: id)[...]
+            var piece = decoder.bytes(for: id, isFirst: isFirst)[...]
+            isFirst = false
             if !stripped && !piece.isEmpty {
                 stripped = true
                 var n = decoder.options.stripLeadingSpaces
@@ -137,7 +139,7 @@ public final class Tokenizer: Sendable {
         StreamingDecoder(tokenizer: self, skipSpecialTokens: skipSpecialTokens)
     }
 
-    func rawBytes(for id: Int) -> [UInt8] { decoder.bytes(for: id) }
+    func rawBytes(for id: Int, isFirst: Bool) -> [UInt8] { decoder.bytes(for: id, isFirst: isFirst) }
     var leadingSpacesToStrip: Int { decoder.options.stripLeadingSpaces }
 }
 
@@ -148,6 +150,7 @@ public struct StreamingDecoder: Sendable {
     private let skipSpecialTokens: Bool
     private var pending: [UInt8] = []
     private var started = false
+    private var sawToken = false
 
     init(tokenizer: Tokenizer, skipSpecialTokens: Bool) {
         self.tokenizer = tokenizer
@@ -157,7 +160,8 @@ public struct StreamingDecoder: Sendable {
     /// Adds one token; returns the text that became complete (possibly empty).
     public mutating func push(_ id: Int) -> String {
         if skipSpecialTokens && tokenizer.isSpecial(id) { return "" }
-        var piece = tokenizer.rawBytes(for: id)[...]
+        var piece = tokenizer.rawBytes(for: id, isFirst: !sawToken)[...]
+        sawToken = true
         if !started && !piece.isEmpty {
             started = true
             var n = tokenizer.leadingSpacesToStrip
@@ -173,7 +177,11 @@ public struct StreamingDecoder: Sendable {
 
     /// Returns whatever is held back (an incomplete sequence becomes U+FFFD) and resets.
     public mutating func finish() -> String {
-        defer { pending.removeAll() }
+        defer {
+            pending.removeAll()
+            started = false
+            sawToken = false
+        }
         return pending.isEmpty ? "" : String(decoding: pending, as: UTF8.self)
     }
 
