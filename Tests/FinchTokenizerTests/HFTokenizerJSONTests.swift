@@ -43,4 +43,15 @@ struct HFTokenizerJSONTests {
         #expect(tokenizer.decode(c.ids) == c.decoded)
         #expect(tokenizer.decode(c.idsWithSpecial, skipSpecialTokens: true) == c.decodedSkipSpecial)
     }
+
+    @Test("concurrent encodes share the word cache safely and agree")
+    func concurrentEncodes() async throws {
+        let tokenizer = try Tokenizer(contentsOf: TestData.fixtures.appendingPathComponent("hf_tokenizers/llama3.json"))
+        let texts = Self.cases.filter { $0.tokenizer == "llama3" }.map(\.text)
+        let expected = texts.map { tokenizer.encode($0) }
+        try await withThrowingTaskGroup(of: [[Int]].self) { group in
+            for _ in 0..<8 { group.addTask { texts.map { tokenizer.encode($0) } } }
+            for try await result in group { #expect(result == expected) }
+        }
+    }
 }
