@@ -27,6 +27,8 @@ public struct StoredJob: Sendable, Equatable {
     public var leaseExpiresAt: Int64?
     /// How many times a worker has started (or resumed) it.
     public var attempts = 0
+    /// When its fine-tuned model was deleted (`DELETE /models/{model}`); the job stays.
+    public var modelDeletedAt: Int64?
 
     public init(id: String, tenant: Tenant, model: String, trainingFile: String, validationFile: String?,
                 status: JobStatus, createdAt: Int64, seed: Int64, suffix: String?, hyperparameters: Hyperparameters,
@@ -155,6 +157,12 @@ public protocol JobStore: Sendable {
     func job(id: String, tenant: Tenant?) async throws -> StoredJob?
     /// The succeeded job of `tenant` that produced `fineTunedModel`.
     func succeededJob(fineTunedModel: String, tenant: Tenant) async throws -> StoredJob?
+    /// Succeeded jobs of `tenant` whose fine-tuned model is not deleted, newest first, with their checkpoints.
+    func fineTunedModels(tenant: Tenant) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])]
+    /// The checkpoint published as model `name` for `tenant`.
+    func checkpoint(modelName: String, tenant: Tenant) async throws -> StoredCheckpoint?
+    /// Deletes the fine-tuned model (or checkpoint model) `name` of `tenant`; returns what was deleted.
+    func deleteModel(named name: String, tenant: Tenant, now: Int64) async throws -> DeletedModel?
     /// Jobs of `tenant`, newest first, after the cursor, whose metadata holds every pair of `metadata`.
     func listJobs(tenant: Tenant, after: String?, limit: Int, metadata: [String: String]) async throws -> Page<StoredJob>
     /// Changes the status if it is one of `from` (else `StoreError.stateConflict`), applies `changes`, and appends
@@ -180,4 +188,10 @@ public protocol JobStore: Sendable {
     func renewLease(jobID: String, owner: String, until: Int64) async throws -> Bool
     /// Jobs whose lease ran out (their worker died): running → queued, validating stays validating; leases cleared.
     func releaseExpiredLeases(now: Int64) async throws -> [StoredJob]
+}
+
+/// What `deleteModel` removed, so the caller can free its files.
+public enum DeletedModel: Sendable, Equatable {
+    case fineTuned(StoredJob)
+    case checkpoint(StoredCheckpoint)
 }

@@ -27,9 +27,57 @@ extension SQLiteStore {
     public func succeededJob(fineTunedModel: String, tenant: Tenant) async throws -> StoredJob? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM job WHERE fine_tuned_model = ? AND status = 'succeeded' AND organization = ? AND project = ?",
+                db, sql: """
+                    SELECT * FROM job WHERE fine_tuned_model = ? AND status = 'succeeded' AND model_deleted_at IS NULL
+                                        AND organization = ? AND project = ?
+                    """,
                 arguments: [fineTunedModel, tenant.organization, tenant.project]
             ).map(Self.storedJob)
+        }
+    }
+
+    public func fineTunedModels(tenant: Tenant) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])] {
+        try await pool.read { db in
+            let jobs = try Row.fetchAll(db, sql: """
+                SELECT * FROM job WHERE status = 'succeeded' AND model_deleted_at IS NULL AND organization = ? AND project = ?
+                ORDER BY seq DESC
+                """, arguments: [tenant.organization, tenant.project]).map(Self.storedJob)
+            return try jobs.map { job in
+                let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM job_checkpoint WHERE job_id = ? ORDER BY seq DESC",
+                                                   arguments: [job.id]).map(Self.storedCheckpoint)
+                return (job, checkpoints)
+            }
+        }
+    }
+
+    public func checkpoint(modelName: String, tenant: Tenant) async throws -> StoredCheckpoint? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.* FROM job_checkpoint c JOIN job j ON j.id = c.job_id
+                WHERE c.model_name = ? AND j.organization = ? AND j.project = ?
+                """, arguments: [modelName, tenant.organization, tenant.project]).map(Self.storedCheckpoint)
+        }
+    }
+
+    public func deleteModel(named name: String, tenant: Tenant, now: Int64) async throws -> DeletedModel? {
+        try await pool.write { db in
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT * FROM job WHERE fine_tuned_model = ? AND model_deleted_at IS NULL AND organization = ? AND project = ?
+                """, arguments: [name, tenant.organization, tenant.project]) {
+                var job = try Self.storedJob(row)
+                try db.execute(sql: "UPDATE job SET model_deleted_at = ? WHERE id = ?", arguments: [now, job.id])
+                job.modelDeletedAt = now
+                return .fineTuned(job)
+            }
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT c.* FROM job_checkpoint c JOIN job j ON j.id = c.job_id
+                WHERE c.model_name = ? AND j.organization = ? AND j.project = ?
+                """, arguments: [name, tenant.organization, tenant.project]) {
+                let checkpoint = Self.storedCheckpoint(row)
+                try db.execute(sql: "DELETE FROM job_checkpoint WHERE id = ?", arguments: [checkpoint.id])
+                return .checkpoint(checkpoint)
+            }
+            return nil
         }
     }
 
@@ -241,6 +289,7 @@ extension SQLiteStore {
         job.leaseOwner = row["lease_owner"]
         job.leaseExpiresAt = row["lease_expires_at"]
         job.attempts = row["attempts"]
+        job.modelDeletedAt = row["model_deleted_at"]
         return job
     }
 

@@ -116,6 +116,12 @@ extension SQLiteStore {
                 """)
         }
 
+        migrator.registerMigration("2026-11-21 model deletion") { db in
+            try db.execute(sql: """
+                ALTER TABLE job ADD COLUMN model_deleted_at INTEGER;
+                """)
+        }
+
         return migrator
     }
 }

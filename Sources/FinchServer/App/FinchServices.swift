@@ -12,6 +12,7 @@ public final class FinchServices: Sendable {
     public let modelHost: ModelHost
     public let models: BaseModelCatalog
     public let jobSignals = JobSignals()
+    public let modelFiles: JobFiles
     /// Unix seconds now; tests move it to check expiry.
     let clock: @Sendable () -> Int64
 
@@ -25,6 +26,7 @@ public final class FinchServices: Sendable {
             memoryBudgetBytes: configuration.modelMemoryBytes,
             aliasesFile: URL(fileURLWithPath: configuration.dataDirectory + "/model-aliases.json")))
         self.models = BaseModelCatalog(dataDirectory: configuration.dataDirectory)
+        self.modelFiles = JobFiles(dataDirectory: configuration.dataDirectory)
         self.clock = clock
     }
 
