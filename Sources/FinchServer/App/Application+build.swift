@@ -16,6 +16,7 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
     UploadsController(services: services, dialect: .openAI).addRoutes(to: openAI)
     InferenceController(services: services, dialect: .openAI).addRoutes(to: openAI)
     JobsController(services: services, dialect: .openAI).addRoutes(to: openAI)
+    ModelsController(services: services, dialect: .openAI).addRoutes(to: openAI)
 
     let azure = router.group("openai")
         .add(middleware: AzureAPIVersionMiddleware())
@@ -24,6 +25,7 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
     UploadsController(services: services, dialect: .azure).addRoutes(to: azure)
     InferenceController(services: services, dialect: .azure).addRoutes(to: azure)
     JobsController(services: services, dialect: .azure).addRoutes(to: azure)
+    ModelsController(services: services, dialect: .azure).addRoutes(to: azure)
     return router
 }
 
