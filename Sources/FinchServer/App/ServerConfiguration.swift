@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var uploadLifetimeSeconds: Int64 = 3600
     /// How often expired files and uploads are removed.
     public var sweepIntervalSeconds: Double = 60
+    /// Bytes of model weights kept loaded for inference (`--model-memory`); idle models past it are
+    /// unloaded, least recently used first. nil: no limit.
+    public var modelMemoryBytes: Int64?
 
     public init() {}
 

@@ -1,0 +1,102 @@
+import FinchModels
+import FinchTensor
+import Foundation
+
+/// A PEFT LoRA adapter directory: `adapter_config.json` (`r`, `lora_alpha`, `use_rslora`) and
+/// `adapter_model.safetensors` with `base_model.model.<HF weight name minus .weight>.lora_A.weight`
+/// (r, in) and `….lora_B.weight` (out, r) per adapted linear layer.
+///
+/// Applying it builds a network whose adapted weights are W + scale·B·A (scale = alpha/r, or
+/// alpha/√r with rsLoRA); every other tensor is shared with the base, so an adapter costs the memory of
+/// the layers it adapts.
+public struct LoRAAdapter: Sendable {
+    public let rank: Int
+    public let alpha: Double
+    public let useRSLoRA: Bool
+    /// Base weight name (`model.layers.0.self_attn.q_proj.weight`) → (A: (r, in), B: (out, r)).
+    public let pairs: [String: (a: Tensor, b: Tensor)]
+
+    public var scale: Double { useRSLoRA ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
+
+    static func validateDirectory(_ directory: URL) throws {
+        for file in ["adapter_config.json", "adapter_model.safetensors"] {
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else {
+                throw ModelHostError.invalidAdapter("\(directory.path) has no \(file)")
+            }
+        }
+    }
+
+    /// Reads and checks an adapter directory.
+    public static func load(directory: URL) throws -> LoRAAdapter {
+        try validateDirectory(directory)
+        let configURL = directory.appendingPathComponent("adapter_config.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path),
+              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelHostError.invalidAdapter("adapter_config.json is not a JSON object")
+        }
+        if let type = config["peft_type"] as? String, type.uppercased() != "LORA" {
+            throw ModelHostError.invalidAdapter("peft_type \(type) is not supported (only LORA)")
+        }
+        guard let rank = (config["r"] as? NSNumber)?.intValue, rank > 0 else {
+            throw ModelHostError.invalidAdapter("adapter_config.json needs a positive integer r")
+        }
+        let alpha = (config["lora_alpha"] as? NSNumber)?.doubleValue ?? Double(rank)
+        let rs = (config["use_rslora"] as? Bool) ?? false
+        let file = try SafeTensorsFile(path: directory.appendingPathComponent("adapter_model.safetensors").path)
+        var halves: [String: (a: Tensor?, b: Tensor?)] = [:]
+        for name in file.names {
+            guard name.hasPrefix("base_model.model.") else { continue }
+            let stem = String(name.dropFirst("base_model.model.".count))
+            if stem.hasSuffix(".lora_A.weight") {
+                halves[String(stem.dropLast(".lora_A.weight".count)) + ".weight", default: (nil, nil)].a = try file.tensor(name)
+            } else if stem.hasSuffix(".lora_B.weight") {
+                halves[String(stem.dropLast(".lora_B.weight".count)) + ".weight", default: (nil, nil)].b = try file.tensor(name)
+            }
+        }
+        var pairs: [String: (a: Tensor, b: Tensor)] = [:]
+        for (weight, half) in halves {
+            guard let a = half.a, let b = half.b else {
+                throw ModelHostError.invalidAdapter("\(weight) has only one of lora_A / lora_B")
+            }
+            guard a.rank == 2, b.rank == 2, a.shape[0] == b.shape[1] else {
+                throw ModelHostError.invalidAdapter("\(weight): lora_A \(a.shape) and lora_B \(b.shape) do not chain")
+            }
+            pairs[weight] = (a, b)
+        }
+        guard !pairs.isEmpty else { throw ModelHostError.invalidAdapter("adapter_model.safetensors holds no LoRA weights") }
+        return LoRAAdapter(rank: rank, alpha: alpha, useRSLoRA: rs, pairs: pairs)
+    }
+
+    /// The base model with this adapter applied (the base is not modified).
+    public func applied(to base: LoadedModel) throws -> LoadedModel {
+        var tensors = base.network.weights.tensors
+        let s = Float(scale)
+        for (name, pair) in pairs {
+            guard let w = tensors[name] else {
+                throw ModelHostError.invalidAdapter("the base model has no weight \(name)")
+            }
+            let (a, b) = pair
+            let r = a.shape[0], C = a.shape[1], OC = b.shape[0]
+            guard w.shape == [OC, C] else {
+                throw ModelHostError.invalidAdapter("\(name): base \(w.shape) vs adapter (\(OC), \(C))")
+            }
+            // merged: (OC, C) = W + s · B (OC, r) @ A (r, C)
+            let merged = w.copy()
+            let mp = merged.ptr, ap = a.ptr, bp = b.ptr
+            parallelFor(OC, minChunk: 8) { rows in
+                for o in rows {
+                    let row = mp + o * C
+                    for k in 0..<r {
+                        let coefficient = s * bp[o * r + k]
+                        if coefficient == 0 { continue }
+                        let arow = ap + k * C
+                        for c in 0..<C { row[c] += coefficient * arow[c] }
+                    }
+                }
+            }
+            tensors[name] = merged
+        }
+        let network = try ModelRegistry.build(config: base.config, weights: Weights(tensors))
+        return base.replacingNetwork(network)
+    }
+}
