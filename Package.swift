@@ -71,10 +71,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "FinchTensorTests", dependencies: ["FinchTensor"]),
-        .testTarget(name: "FinchTokenizerTests", dependencies: ["FinchTokenizer", "FinchModels"]),
-        .testTarget(name: "FinchModelsTests", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
-        .testTarget(name: "FinchTrainingTests", dependencies: ["FinchTraining"]),
-        .testTarget(name: "FinchInferenceTests", dependencies: ["FinchInference", "FinchModels"]),
+        .testTarget(name: "FinchTokenizerTests", dependencies: ["FinchTokenizer", "FinchModels"], exclude: ["Fixtures"]),
+        .testTarget(name: "FinchModelsTests", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"], exclude: ["Fixtures"]),
+        .testTarget(name: "FinchTrainingTests", dependencies: ["FinchTraining"], exclude: ["Fixtures"]),
+        .testTarget(name: "FinchInferenceTests", dependencies: ["FinchInference", "FinchModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FinchAPITests", dependencies: ["FinchAPI"]),
         .testTarget(name: "FinchStoreTests", dependencies: ["FinchStore", "FinchAPI"]),
         .testTarget(

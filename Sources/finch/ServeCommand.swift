@@ -33,6 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest file accepted by POST /v1/files, in bytes or with a unit (512MB, 1GiB).")
     var maxFileSize = "512MiB"
 
+    @Option(help: "Memory for loaded models' weights (e.g. 4GiB); idle models past it are unloaded, least recently used first. Default: no limit.")
+    var modelMemory: String?
+
+    @Option(help: "Fine-tuning jobs trained at the same time (each uses every core; 1 is fastest per job).")
+    var maxConcurrentJobs = 1
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -46,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
             if let apiKeysFile { keys = try keys.merging(APIKeyRing.load(file: apiKeysFile)) }
             configuration.apiKeys = keys
             configuration.maxFileBytes = try ByteSize.parse(maxFileSize, option: "--max-file-size")
+            guard maxConcurrentJobs >= 1 else { throw ConfigurationError("--max-concurrent-jobs must be at least 1") }
+            configuration.maxConcurrentJobs = maxConcurrentJobs
+            if let modelMemory { configuration.modelMemoryBytes = try ByteSize.parse(modelMemory, option: "--model-memory") }
             try configuration.validate()
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)

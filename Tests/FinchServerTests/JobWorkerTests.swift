@@ -42,9 +42,11 @@ struct JobWorkerTests {
             #expect(await worker(server).workOnce())
             let queued = try await job(client, created.id)
             #expect(queued.status == .queued)
-            #expect(queued.hyperparameters.nEpochs == .value(examples * 3 < 100 ? min(25, 100 / examples) : 3))
-            #expect(queued.hyperparameters.batchSize == .value(min(8, max(1, examples / 10))))
-            #expect(queued.hyperparameters.learningRateMultiplier == .value(2))
+            // The trainer's rules (FinchTraining.Hyperparameters): 150 examples → 3 epochs, batch 2, multiplier √2.
+            #expect(examples == 150)
+            #expect(queued.hyperparameters.nEpochs == .value(3))
+            #expect(queued.hyperparameters.batchSize == .value(2))
+            #expect(queued.hyperparameters.learningRateMultiplier == .value(1.414))
             let events = try decode(HasMoreList<FineTuningJobEvent>.self, try await client.execute(
                 uri: "/v1/fine_tuning/jobs/\(created.id)/events", method: .get, headers: headers(key: TestServer.keyA)))
             #expect(events.data.map(\.message).reversed() == [
@@ -107,6 +109,62 @@ struct JobWorkerTests {
             server.advance(seconds: 31)
             #expect(try await store.releaseExpiredLeases(now: server.now).map(\.id) == [created.id])
             #expect(try await job(client, created.id).status == .queued)
+        }
+    }
+}
+
+@Suite("Job worker: training")
+struct JobTrainingTests {
+    @Test("a queued job trains to a fine-tuned model with events, a checkpoint and a results file")
+    func trainsToSuccess() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        let content = try [UInt8](Data(contentsOf: JobWorkerTests.marv))
+        let key = headers(key: TestServer.keyA)
+        try await server.test { client in
+            let upload = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                                  body: MultipartBody.upload(purpose: "fine-tune", filename: "train.jsonl", content))
+            let file = try decode(OpenAIFile.self, upload).id
+            let created = try decode(FineTuningJob.self, try await client.execute(
+                uri: "/v1/fine_tuning/jobs", method: .post, headers: headers(key: TestServer.keyA, [.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"model":"tiny-llama","training_file":"\#(file)","suffix":"marv","hyperparameters":{"n_epochs":1,"batch_size":16}}"#)))
+            let worker = JobWorker(services: server.services, logger: Logger(label: "test"))
+            await worker.workOnce()
+            #expect(await worker.trainOnce())
+
+            let job = try decode(FineTuningJob.self, try await client.execute(uri: "/v1/fine_tuning/jobs/\(created.id)", method: .get, headers: key))
+            #expect(job.status == .succeeded, "\(String(describing: job.error))")
+            let model = try #require(job.fineTunedModel)
+            #expect(model == "ft:tiny-llama:org-a:marv:\(created.id.suffix(8))")
+            #expect((job.trainedTokens ?? 0) > 0 && job.finishedAt != nil && job.error == nil)
+
+            let results = try #require(job.resultFiles.first)
+            let csv = String(buffer: try await client.execute(uri: "/v1/files/\(results)/content", method: .get, headers: key).body)
+            let rows = csv.split(separator: "\n")
+            #expect(rows.first == "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy")
+            #expect(rows.count == 1 + 10)  // 150 examples / 16 per step
+            let resultFile = try decode(OpenAIFile.self, try await client.execute(uri: "/v1/files/\(results)", method: .get, headers: key))
+            #expect(resultFile.purpose == .fineTuneResults)
+
+            let events = try decode(HasMoreList<FineTuningJobEvent>.self, try await client.execute(
+                uri: "/v1/fine_tuning/jobs/\(created.id)/events?limit=100", method: .get, headers: key))
+            let messages = events.data.map(\.message)
+            #expect(messages.first == "The job has successfully completed")
+            #expect(messages.contains("New fine-tuned model created: \(model)"))
+            #expect(messages.contains("Fine-tuning job started"))
+            let metrics = events.data.filter { $0.type == .metrics }
+            #expect(metrics.count == 10)
+            #expect(metrics.last?.message.hasPrefix("Step 1/10: training loss=") == true)
+            #expect(metrics.first?.data?["total_steps"] == .number(10))
+
+            let checkpoints = try decode(CursorPage<FineTuningJobCheckpoint>.self, try await client.execute(
+                uri: "/v1/fine_tuning/jobs/\(created.id)/checkpoints", method: .get, headers: key))
+            #expect(checkpoints.data.map(\.fineTunedModelCheckpoint) == ["\(model):ckpt-step-10"])
+            #expect(checkpoints.data.first?.metrics["train_loss"] != nil)
+
+            let models = try decode(PlainList<ModelObject>.self, try await client.execute(uri: "/v1/models", method: .get, headers: key))
+            #expect(models.data.map(\.id).contains(model))
+            #expect(FileManager.default.fileExists(atPath: server.directory + "/jobs/\(created.id)/model/adapter_model.safetensors"))
         }
     }
 }

@@ -45,8 +45,8 @@ def test_create_validate_follow_and_cancel(client_factory, seen_responses):
     assert job.hyperparameters.n_epochs == "auto"
 
     queued = wait_for(client, job.id, {"queued", "running"})
-    assert queued.hyperparameters.n_epochs == 3 and queued.hyperparameters.batch_size == 8
-    assert queued.hyperparameters.learning_rate_multiplier == 2
+    assert queued.hyperparameters.n_epochs == 3 and queued.hyperparameters.batch_size == 2
+    assert queued.hyperparameters.learning_rate_multiplier == 1.414
 
     messages = [event.message for event in client.fine_tuning.jobs.list_events(job.id, limit=1)]
     assert messages[-1] == f"Created fine-tuning job: {job.id}"
@@ -114,3 +114,38 @@ def test_azure_jobs(finch):
     assert created.headers["location"] == f"/openai/fine_tuning/jobs/{job.id}?api-version=2024-10-21"
     assert job.status == "pending"
     assert client.fine_tuning.jobs.cancel(job.id).status == "cancelled"
+
+
+def test_full_loop_trains_a_tiny_model(client_factory, finch, seen_responses):
+    """upload → create → follow events → checkpoints → results CSV → model in /v1/models → delete."""
+    client = client_factory()
+    training = client.files.create(file=MARV, purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(training_file=training.id, model="tiny-llama", suffix="loop",
+                                         hyperparameters={"n_epochs": 2, "batch_size": 16})
+    done = wait_for(client, job.id, {"succeeded", "failed", "cancelled"}, timeout=300)
+    assert done.status == "succeeded", done.error
+    assert done.fine_tuned_model == f"ft:tiny-llama:org-a:loop:{job.id[-8:]}"
+    assert done.trained_tokens > 0 and done.finished_at >= done.created_at
+
+    events = list(client.fine_tuning.jobs.list_events(job.id, limit=5))
+    messages = [event.message for event in events]
+    assert messages[0] == "The job has successfully completed"
+    metrics = [event for event in events if event.type == "metrics"]
+    assert metrics and metrics[0].data["total_steps"] == 20
+    assert any(message.startswith("Step 20/20: training loss=") for message in messages)
+
+    checkpoints = list(client.fine_tuning.jobs.checkpoints.list(job.id))
+    assert [c.step_number for c in checkpoints] == [20, 10]
+    assert checkpoints[0].fine_tuned_model_checkpoint == f"{done.fine_tuned_model}:ckpt-step-20"
+    assert checkpoints[0].metrics.train_loss > 0
+
+    csv = client.files.content(done.result_files[0]).text.splitlines()
+    assert csv[0] == "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy" and len(csv) == 21
+    first_loss, last_loss = float(csv[1].split(",")[1]), float(csv[-1].split(",")[1])
+    assert last_loss < first_loss
+
+    ids = [model.id for model in client.models.list()]
+    assert done.fine_tuned_model in ids and checkpoints[0].fine_tuned_model_checkpoint in ids
+    assert client.models.delete(done.fine_tuned_model).deleted is True
+    assert done.fine_tuned_model not in [model.id for model in client.models.list()]
+    assert not any(entry.startswith("unvalidated") for entry in seen_responses), seen_responses

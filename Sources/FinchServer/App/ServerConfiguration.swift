@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     /// unloaded, least recently used first. nil: no limit.
     public var modelMemoryBytes: Int64?
 
+    /// Jobs trained at the same time by this server's worker (`--max-concurrent-jobs`).
+    public var maxConcurrentJobs = 1
+
     public init() {}
 
     /// Refuses to serve other machines without keys: with no keys every caller would be the local tenant.

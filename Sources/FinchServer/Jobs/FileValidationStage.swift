@@ -21,16 +21,16 @@ struct FileValidationStage {
         try? await services.store.appendEvents(events)
 
         do {
-            let examples = try await count(job.trainingFile, role: .training, job: job)
-            if let validationFile = job.validationFile {
-                _ = try await count(validationFile, role: .validation, job: job)
+            for fileID in [job.trainingFile] + (job.validationFile.map { [$0] } ?? []) {
+                try await requireFile(fileID, training: fileID == job.trainingFile, job: job)
             }
-            guard job.model.hasPrefix("ft:") || services.models.baseModel(named: job.model) != nil else {
-                throw JobFailure(JobError(code: "model_not_available", message: "The base model \(job.model) is no longer installed.",
-                                          param: "model"))
-            }
-            let full = job.finch?.trainingType == "full"
-            let resolved = AutoHyperparameters.resolve(job.hyperparameters, examples: examples, full: full)
+            let configuration = try JobTrainingConfiguration.make(for: job, services: services)
+            // The trainer's own reader and "auto" rules: what validates here is what trains later.
+            let plan = try await NIOThreadPool.singleton.runIfActive { try Trainer.plan(configuration) }
+            var resolved = job.hyperparameters
+            resolved.nEpochs = .value(plan.epochs)
+            resolved.batchSize = .value(plan.batchSize)
+            resolved.learningRateMultiplier = .value((plan.learningRateMultiplier * 1000).rounded() / 1000)
             let queued = try await services.store.transitionJob(
                 id: job.id, tenant: nil, from: [.validatingFiles], to: .queued,
                 changes: JobChanges(hyperparameters: resolved, releaseLease: true),
@@ -53,17 +53,11 @@ struct FileValidationStage {
         }
     }
 
-    /// Parses one file off the cooperative pool and returns its number of examples.
-    private func count(_ fileID: String, role: DataFileRole, job: StoredJob) async throws -> Int {
+    private func requireFile(_ fileID: String, training: Bool, job: StoredJob) async throws {
         guard try await services.store.file(id: fileID, tenant: job.tenant, now: services.now) != nil else {
-            let training = role == .training
             throw JobFailure(JobError(code: training ? "invalid_training_file" : "invalid_validation_file",
                                       message: "The file \(fileID) no longer exists.",
                                       param: training ? "training_file" : "validation_file"))
-        }
-        let url = URL(fileURLWithPath: services.blobs.path(forFile: fileID))
-        return try await NIOThreadPool.singleton.runIfActive {
-            try TrainingData.load(contentsOf: url, role: role).count
         }
     }
 

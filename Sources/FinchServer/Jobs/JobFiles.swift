@@ -10,6 +10,9 @@ public struct JobFiles: Sendable {
 
     public func directory(of jobID: String) -> String { jobsDirectory + "/" + jobID }
 
+    /// The trainer's output: checkpoints, resume state, results.csv.
+    public func runDirectory(of jobID: String) -> String { directory(of: jobID) + "/run" }
+
     /// The trained adapter or weights the fine-tuned model is served from.
     public func modelDirectory(of jobID: String) -> String { directory(of: jobID) + "/model" }
 

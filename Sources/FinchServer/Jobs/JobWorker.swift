@@ -3,14 +3,15 @@ import FinchStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The job worker: a service in the server's ServiceGroup that takes jobs from the durable queue in the
 /// store. Every job it works on is leased (`owner`, renewed while it works), so a worker that dies
 /// leaves jobs that another — or this one after a restart — takes over when the lease runs out
 /// (DESIGN §6: the same design runs on PostgreSQL with many workers).
 ///
-/// Stage 1, here: file validation (`validating_files → queued | failed`), with `"auto"` hyperparameters
-/// resolved. Stage 2 (training `queued → running → succeeded`) runs the engine's trainer.
+/// Two stages: file validation (`validating_files → queued | failed`, quick, one at a time) and
+/// training (`queued → running → …`, up to `maxConcurrentJobs` at once, each on its own thread).
 package struct JobWorker: Service {
     package let services: FinchServices
     package let logger: Logger
@@ -24,17 +25,35 @@ package struct JobWorker: Service {
     }
 
     package func run() async throws {
-        var seen = services.jobSignals.current
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let worked = await workOnce()
-            if !worked {
-                await services.jobSignals.wait(since: seen, timeout: .seconds(1))
-                seen = services.jobSignals.current
+        let training = RunningCount()
+        await withDiscardingTaskGroup { group in
+            var seen = services.jobSignals.current
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                var worked = await workOnce()
+                if training.value < services.configuration.maxConcurrentJobs, let job = await claimForTraining() {
+                    training.add(1)
+                    worked = true
+                    let stage = stage
+                    let signals = services.jobSignals
+                    group.addTask {
+                        await stage.train(job)
+                        training.add(-1)
+                        signals.jobsChanged()
+                    }
+                }
+                if !worked {
+                    await services.jobSignals.wait(since: seen, timeout: .seconds(1))
+                    seen = services.jobSignals.current
+                }
             }
         }
     }
 
-    /// Does one unit of work if there is any; returns whether it did.
+    var stage: TrainingStage {
+        TrainingStage(services: services, logger: logger, owner: owner, leaseSeconds: leaseSeconds)
+    }
+
+    /// Validates one job if any waits; returns whether it did.
     @discardableResult
     package func workOnce() async -> Bool {
         do {
@@ -51,4 +70,29 @@ package struct JobWorker: Service {
         }
         return false
     }
+
+    /// The oldest queued job, now `running` and leased to this worker.
+    package func claimForTraining() async -> StoredJob? {
+        do {
+            return try await services.store.claimJob(status: .queued, moveTo: .running, owner: owner,
+                                                     leaseUntil: services.now + leaseSeconds)
+        } catch {
+            logger.error("could not claim a queued job", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Trains one job to its end (for tests and tools that drive the worker step by step).
+    package func trainOnce() async -> Bool {
+        guard let job = await claimForTraining() else { return false }
+        await stage.train(job)
+        return true
+    }
+}
+
+/// How many trainings run now.
+final class RunningCount: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .acquiring) }
+    func add(_ delta: Int) { count.add(delta, ordering: .acquiringAndReleasing) }
 }
