@@ -149,3 +149,70 @@ def test_full_loop_trains_a_tiny_model(client_factory, finch, seen_responses):
     assert client.models.delete(done.fine_tuned_model).deleted is True
     assert done.fine_tuned_model not in [model.id for model in client.models.list()]
     assert not any(entry.startswith("unvalidated") for entry in seen_responses), seen_responses
+
+
+def train_uninterrupted(client, training_id, **settings):
+    job = client.fine_tuning.jobs.create(training_file=training_id, model="tiny-llama", seed=11, **settings)
+    done = wait_for(client, job.id, {"succeeded", "failed"}, timeout=600)
+    assert done.status == "succeeded", done.error
+    return client.files.content(done.result_files[0]).text
+
+
+def wait_for_metrics(client, job_id, at_least, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        steps = [e for e in client.fine_tuning.jobs.list_events(job_id, limit=100).data if e.type == "metrics"]
+        if len(steps) >= at_least:
+            return steps
+        time.sleep(0.1)
+    raise AssertionError("training made no progress")
+
+
+HYPERPARAMETERS = {"n_epochs": 3, "batch_size": 2}
+
+
+def test_pause_and_resume_end_like_an_uninterrupted_run(client_factory):
+    client = client_factory()
+    training = client.files.create(file=MARV, purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(training_file=training.id, model="tiny-llama", seed=11,
+                                         hyperparameters=HYPERPARAMETERS)
+    wait_for_metrics(client, job.id, 5)
+    paused = client.fine_tuning.jobs.pause(job.id)
+    assert paused.status == "paused"
+    time.sleep(1.5)
+    frozen = len(wait_for_metrics(client, job.id, 1))
+    time.sleep(1.0)
+    assert len(wait_for_metrics(client, job.id, 1)) == frozen, "training went on while paused"
+    assert client.fine_tuning.jobs.resume(job.id).status == "queued"
+    done = wait_for(client, job.id, {"succeeded", "failed"}, timeout=600)
+    assert done.status == "succeeded", done.error
+    resumed_csv = client.files.content(done.result_files[0]).text
+    assert resumed_csv == train_uninterrupted(client, training.id, hyperparameters=HYPERPARAMETERS)
+
+
+def test_a_killed_server_resumes_its_running_job(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY_LLAMA, data / "models" / "tiny-llama")
+    server = FinchProcess(str(data), env_keys=f"{KEY_A}=org-a")
+    client = openai.OpenAI(base_url=server.base_url, api_key=KEY_A, max_retries=0)
+    training = client.files.create(file=MARV, purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(training_file=training.id, model="tiny-llama", seed=11,
+                                         hyperparameters=HYPERPARAMETERS)
+    deadline = time.time() + 300
+    while not list(client.fine_tuning.jobs.checkpoints.list(job.id)):  # an epoch ended: a resume state is on disk
+        assert time.time() < deadline
+        time.sleep(0.05)
+    server.stop(sig=9)
+
+    again = FinchProcess(str(data), env_keys=f"{KEY_A}=org-a")
+    try:
+        client = openai.OpenAI(base_url=again.base_url, api_key=KEY_A, max_retries=0)
+        assert client.fine_tuning.jobs.retrieve(job.id).status in {"running", "queued"}
+        done = wait_for(client, job.id, {"succeeded", "failed"}, timeout=600)
+        assert done.status == "succeeded", done.error
+        messages = [e.message for e in client.fine_tuning.jobs.list_events(job.id, limit=100)]
+        assert "Fine-tuning job resumed from its last saved state" in messages
+        assert client.files.content(done.result_files[0]).text == train_uninterrupted(
+            client, training.id, hyperparameters=HYPERPARAMETERS)
+    finally:
+        again.stop()

@@ -17,7 +17,7 @@ package struct JobWorker: Service {
     package let logger: Logger
     package let owner = "worker-" + UUID().uuidString.prefix(8).lowercased()
     /// Seconds a lease lasts without renewal.
-    package var leaseSeconds: Int64 = 30
+    package var leaseSeconds: Int64 = 15
 
     package init(services: FinchServices, logger: Logger) {
         self.services = services
