@@ -1,2 +1,0 @@
-// FinchTraining: see shared/DESIGN.md §2.
-enum FinchTrainingModule {}

@@ -1,3 +1,0 @@
-import Testing
-
-@Suite("FinchTrainingTests placeholder") struct FinchTrainingTestsPlaceholder {}
