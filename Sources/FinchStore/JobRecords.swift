@@ -29,6 +29,12 @@ public struct StoredJob: Sendable, Equatable {
     public var attempts = 0
     /// When its fine-tuned model was deleted (`DELETE /models/{model}`); the job stays.
     public var modelDeletedAt: Int64?
+    /// The `ft-…` id of a job created through the legacy `/v1/fine-tunes` API (same job underneath).
+    public var legacyID: String?
+    /// Weight of prompt tokens for prompt/completion data (legacy `prompt_loss_weight`, default 0.01).
+    public var promptLossWeight = 0.01
+    /// The legacy classification-metrics settings, as given.
+    public var classification: JSONValue?
 
     public init(id: String, tenant: Tenant, model: String, trainingFile: String, validationFile: String?,
                 status: JobStatus, createdAt: Int64, seed: Int64, suffix: String?, hyperparameters: Hyperparameters,
@@ -163,6 +169,10 @@ public protocol JobStore: Sendable {
     func checkpoint(modelName: String, tenant: Tenant) async throws -> StoredCheckpoint?
     /// Deletes the fine-tuned model (or checkpoint model) `name` of `tenant`; returns what was deleted.
     func deleteModel(named name: String, tenant: Tenant, now: Int64) async throws -> DeletedModel?
+    /// The job created through the legacy API as `legacyID`.
+    func job(legacyID: String, tenant: Tenant) async throws -> StoredJob?
+    /// Jobs of `tenant` created through the legacy API, oldest first (the legacy list has no pagination).
+    func legacyJobs(tenant: Tenant) async throws -> [StoredJob]
     /// Jobs of `tenant`, newest first, after the cursor, whose metadata holds every pair of `metadata`.
     func listJobs(tenant: Tenant, after: String?, limit: Int, metadata: [String: String]) async throws -> Page<StoredJob>
     /// Changes the status if it is one of `from` (else `StoreError.stateConflict`), applies `changes`, and appends

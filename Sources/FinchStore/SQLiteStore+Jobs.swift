@@ -8,14 +8,16 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO job (id, organization, project, model, training_file, validation_file, status, created_at, seed,
-                                     suffix, hyperparameters, method, integrations, metadata, finch, result_files)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     suffix, hyperparameters, method, integrations, metadata, finch, result_files,
+                                     legacy_id, prompt_loss_weight, classification)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [job.id, job.tenant.organization, job.tenant.project, job.model, job.trainingFile, job.validationFile,
                             job.status.rawValue, job.createdAt, job.seed, job.suffix, try JSONColumn.text(job.hyperparameters),
                             try JSONColumn.text(job.method), try JSONColumn.text(job.integrations),
                             try job.metadata.map(JSONColumn.text), try job.finch.map(JSONColumn.text),
-                            try JSONColumn.text(job.resultFiles)])
+                            try JSONColumn.text(job.resultFiles), job.legacyID, job.promptLossWeight,
+                            try job.classification.map(JSONColumn.text)])
             try Self.insert(events, in: db)
         }
     }
@@ -33,6 +35,21 @@ extension SQLiteStore {
                     """,
                 arguments: [fineTunedModel, tenant.organization, tenant.project]
             ).map(Self.storedJob)
+        }
+    }
+
+    public func job(legacyID: String, tenant: Tenant) async throws -> StoredJob? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM job WHERE legacy_id = ? AND organization = ? AND project = ?",
+                             arguments: [legacyID, tenant.organization, tenant.project]).map(Self.storedJob)
+        }
+    }
+
+    public func legacyJobs(tenant: Tenant) async throws -> [StoredJob] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM job WHERE legacy_id IS NOT NULL AND organization = ? AND project = ? ORDER BY seq
+                """, arguments: [tenant.organization, tenant.project]).map(Self.storedJob)
         }
     }
 
@@ -290,6 +307,9 @@ extension SQLiteStore {
         job.leaseExpiresAt = row["lease_expires_at"]
         job.attempts = row["attempts"]
         job.modelDeletedAt = row["model_deleted_at"]
+        job.legacyID = row["legacy_id"]
+        job.promptLossWeight = row["prompt_loss_weight"]
+        job.classification = try (row["classification"] as String?).map { try JSONColumn.value(JSONValue.self, $0) }
         return job
     }
 

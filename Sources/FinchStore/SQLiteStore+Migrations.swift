@@ -122,6 +122,15 @@ extension SQLiteStore {
                 """)
         }
 
+        migrator.registerMigration("2026-11-21 legacy fine-tunes") { db in
+            try db.execute(sql: """
+                ALTER TABLE job ADD COLUMN legacy_id TEXT CHECK (legacy_id IS NULL OR legacy_id LIKE 'ft-%');
+                ALTER TABLE job ADD COLUMN prompt_loss_weight REAL NOT NULL DEFAULT 0.01 CHECK (prompt_loss_weight >= 0);
+                ALTER TABLE job ADD COLUMN classification TEXT CHECK (classification IS NULL OR json_valid(classification));
+                CREATE UNIQUE INDEX job_by_legacy_id ON job (legacy_id) WHERE legacy_id IS NOT NULL;
+                """)
+        }
+
         return migrator
     }
 }

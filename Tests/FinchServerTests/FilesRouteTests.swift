@@ -145,3 +145,24 @@ struct FilesRouteTests {
         }
     }
 }
+
+@Suite("Fine-tune uploads from the legacy SDK")
+struct LegacyUploadTests {
+    @Test("a fine-tune file named without an extension (openai<1.0 sends 'file') is accepted when its lines are JSON")
+    func extensionless() async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            let ok = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                              body: MultipartBody.upload(purpose: "fine-tune", filename: "file", Array(marvLines.utf8)))
+            #expect(ok.status == .ok)
+            #expect(try decode(OpenAIFile.self, ok).filename == "file")
+            let bad = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                               body: MultipartBody.upload(purpose: "fine-tune", filename: "file", Array("not json\n".utf8)))
+            #expect(bad.status == .badRequest)
+            #expect(try errorBody(bad).message.contains("Line 1"))
+            let wrong = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                                 body: MultipartBody.upload(purpose: "fine-tune", filename: "data.txt", Array(marvLines.utf8)))
+            #expect(try errorBody(wrong).message == "Invalid file format for Fine-Tuning API. Must be .jsonl")
+        }
+    }
+}

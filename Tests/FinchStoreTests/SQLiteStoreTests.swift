@@ -21,7 +21,8 @@ struct SQLiteStoreTests {
     func migrations() throws {
         let store = try open()
         let applied = try store.appliedMigrations()
-        #expect(applied == ["2026-11-21 files", "2026-11-21 uploads", "2026-11-21 jobs", "2026-11-21 model deletion"])
+        #expect(applied == ["2026-11-21 files", "2026-11-21 uploads", "2026-11-21 jobs", "2026-11-21 model deletion",
+                            "2026-11-21 legacy fine-tunes"])
         let reopened = try SQLiteStore(path: directory + "/finch.sqlite")
         #expect(try reopened.appliedMigrations() == applied)
     }

@@ -11,6 +11,15 @@ public struct CreateFineTuningJobRequest: Decodable, Sendable {
     public var method: FineTuneMethod?
     public var finch: FinchTrainingOptions?
 
+    public init(model: String? = nil, trainingFile: String? = nil, validationFile: String? = nil,
+                hyperparameters: Hyperparameters? = nil, suffix: String? = nil) {
+        self.model = model
+        self.trainingFile = trainingFile
+        self.validationFile = validationFile
+        self.hyperparameters = hyperparameters
+        self.suffix = suffix
+    }
+
     enum CodingKeys: String, CodingKey {
         case model, hyperparameters, suffix, seed, integrations, metadata, method, finch
         case trainingFile = "training_file"

@@ -27,7 +27,7 @@ struct FilesController {
         let form = try await MultipartFormReader.read(
             request.body, boundary: boundary, blobs: services.blobs,
             limits: .init(fileField: "file", maxFileBytes: maxBytes,
-                          validateJSONLWhen: { $0.lowercased().hasSuffix(".jsonl") }))
+                          validateJSONLWhen: Self.mayBeJSONL))
 
         let purpose = try Self.purpose(form.fields["purpose"])
         let expiresAfter = try Self.expiresAfter(anchor: form.fields["expires_after[anchor]"],
@@ -142,9 +142,17 @@ struct FilesController {
         return try ExpiresAfter(anchor: anchor, seconds: value).validated()
     }
 
+    /// `.jsonl`, or no extension at all: the legacy SDK (openai<1.0) names every upload "file", and
+    /// raw bytes arrive as "upload"; their content is checked as JSON Lines instead.
+    static func mayBeJSONL(_ filename: String) -> Bool {
+        let name = filename.lowercased()
+        let base = (name as NSString).lastPathComponent
+        return name.hasSuffix(".jsonl") || !base.contains(".")
+    }
+
     /// The rules of the purpose: JSON Lines for fine-tune and batch, never empty.
     static func check(_ file: MultipartFormReader.ReceivedFile, purpose: FilePurpose) throws(APIError) {
-        if purpose.requiresJSONL, !file.filename.lowercased().hasSuffix(".jsonl") {
+        if purpose.requiresJSONL, !mayBeJSONL(file.filename) {
             let api = purpose == .fineTune ? "Fine-Tuning" : "Batch"
             throw .invalidRequest("Invalid file format for \(api) API. Must be .jsonl", param: "file",
                                   code: "invalid_file_format")

@@ -31,6 +31,7 @@ enum JobTrainingConfiguration {
             learningRateMultiplier: job.hyperparameters.learningRateMultiplier?.value,
             method: method,
             seed: UInt64(job.seed),
+            promptLossWeight: job.promptLossWeight,
             resumeStateInterval: 60)
     }
 }

@@ -66,6 +66,7 @@ actor ProgressRecorder {
         var data: [String: JSONValue] = [
             "step": .number(Double(m.step)), "total_steps": .number(Double(m.totalSteps)),
             "train_loss": .number(m.trainLoss), "train_mean_token_accuracy": .number(m.trainAccuracy),
+            "tokens": .number(Double(m.tokens)),
         ]
         if let value = m.validLoss { data["valid_loss"] = .number(value) }
         if let value = m.validAccuracy { data["valid_mean_token_accuracy"] = .number(value) }

@@ -109,7 +109,13 @@ struct TrainingStage {
             try? FileManager.default.removeItem(atPath: target)
             try FileManager.default.moveItem(atPath: output, toPath: target)
         }
-        let resultsFile = try await publishResults(result.resultsCSV, job: job)
+        let resultsFile: String
+        if job.legacyID != nil {
+            let csv = try await LegacyResults.csv(for: job, store: services.store)
+            resultsFile = try await publishResults(bytes: Array(csv.utf8), filename: "compiled_results.csv", job: job)
+        } else {
+            resultsFile = try await publishResults(path: result.resultsCSV, filename: "step_metrics.csv", job: job)
+        }
         let now = services.now
         _ = try await services.store.transitionJob(
             id: job.id, tenant: nil, from: [.running], to: .succeeded,
@@ -122,10 +128,10 @@ struct TrainingStage {
     }
 
     /// The results CSV becomes a `fine-tune-results` file of the job's tenant.
-    private func publishResults(_ csvPath: String, job: StoredJob) async throws -> String {
+    private func publishResults(path: String? = nil, bytes: [UInt8] = [], filename: String, job: StoredJob) async throws -> String {
         let writer = try services.blobs.makeWriter()
-        try writer.append(contentsOf: csvPath)
-        let file = StoredFile(id: ObjectID.make(ObjectID.file), tenant: job.tenant, filename: "step_metrics.csv",
+        if let path { try writer.append(contentsOf: path) } else { try writer.write(bytes) }
+        let file = StoredFile(id: ObjectID.make(ObjectID.file), tenant: job.tenant, filename: filename,
                               purpose: .fineTuneResults, bytes: writer.bytesWritten, createdAt: services.now, expiresAt: nil)
         try writer.commit(to: services.blobs.path(forFile: file.id))
         try await services.store.insertFile(file)
@@ -146,8 +152,17 @@ struct TrainingStage {
 }
 
 /// `ft:{base}:{org}:{suffix}:{id}` — the id part is the job id's random tail, so names are unique.
+/// Legacy fine-tunes keep their era's `{base}:ft-{org}[:{suffix}]-{YYYY-MM-DD-HH-MM-SS}` (creation time).
 enum FineTunedModelName {
     static func make(job: StoredJob) -> String {
+        if job.legacyID != nil {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd-HH-mm-ss"
+            let stamp = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(job.createdAt)))
+            return "\(job.model):ft-\(job.tenant.organization)\(job.suffix.map { ":" + $0 } ?? "")-\(stamp)"
+        }
         let tail = job.id.dropFirst(ObjectID.fineTuningJob.count).suffix(8)
         return "ft:\(job.model):\(job.tenant.organization):\(job.suffix ?? ""):\(tail)"
     }
