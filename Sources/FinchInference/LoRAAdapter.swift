@@ -26,6 +26,30 @@ public struct LoRAAdapter: Sendable {
         }
     }
 
+    /// Whether `directory` holds a PEFT adapter (else it may hold fully fine-tuned weights).
+    static func isAdapter(_ directory: URL) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent("adapter_config.json").path)
+    }
+
+    /// Checks a fine-tuned model directory: a PEFT adapter, or full weights (config.json + *.safetensors).
+    static func validateFineTuned(_ directory: URL) throws {
+        if isAdapter(directory) { return try validateDirectory(directory) }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        guard files.contains("config.json"), files.contains(where: { $0.hasSuffix(".safetensors") }) else {
+            throw ModelHostError.invalidAdapter(
+                "\(directory.path) holds neither a PEFT adapter (adapter_config.json + adapter_model.safetensors) nor full weights (config.json + *.safetensors)")
+        }
+    }
+
+    /// Fully fine-tuned weights in `directory` with the base's tokenizer, chat template and end tokens.
+    static func loadFullWeights(directory: URL, base: LoadedModel) throws -> LoadedModel {
+        let network = try ModelLoader.loadModel(directory: directory)
+        guard network.config.vocabSize == base.config.vocabSize else {
+            throw ModelHostError.invalidAdapter("the fine-tuned weights have vocabulary \(network.config.vocabSize), the base \(base.config.vocabSize)")
+        }
+        return base.replacingNetwork(network)
+    }
+
     /// Reads and checks an adapter directory.
     public static func load(directory: URL) throws -> LoRAAdapter {
         try validateDirectory(directory)

@@ -37,14 +37,25 @@ public actor ModelHost {
     public func setAlias(_ alias: String, for target: String) { aliases[alias] = target }
 
     /// Registers a fine-tuned model: the PEFT LoRA adapter in `directory` (adapter_config.json +
-    /// adapter_model.safetensors) on the base model `base`. It is servable at once; it loads on its first
-    /// request. Registering a name again replaces the adapter (the old one unloads).
+    /// adapter_model.safetensors) — or fully fine-tuned weights (config.json + *.safetensors) — on the base
+    /// model `base` (a base name or an alias). It is servable at once and loads on its first request.
+    /// Registering the same name and directory again does nothing; another directory replaces it.
     public func registerAdapter(name: String, base: String, directory: URL) throws {
-        try LoRAAdapter.validateDirectory(directory)
-        guard resolveBase(base) != nil else { throw ModelHostError.modelNotFound(base) }
-        adapters[name] = Adapter(base: base, directory: directory)
+        if let existing = adapters[name], existing.directory == directory, existing.base == base { return }
+        try LoRAAdapter.validateFineTuned(directory)
+        guard case .base(let baseName, _)? = try? resolve(base) else { throw ModelHostError.modelNotFound(base) }
+        adapters[name] = Adapter(base: baseName, directory: directory)
         loaded[name] = nil
         generation[name, default: 0] += 1
+    }
+
+    /// The directory a registered fine-tuned model is served from.
+    public func adapterDirectory(of name: String) -> URL? { adapters[name]?.directory }
+
+    /// Whether `name` is a base model or an alias of one (not a fine-tuned model).
+    public func isBaseModel(_ name: String) -> Bool {
+        if case .base? = try? resolve(name) { return true }
+        return false
     }
 
     /// Forgets a fine-tuned model (e.g. after `DELETE /v1/models/{id}`).
@@ -142,7 +153,11 @@ public actor ModelHost {
             let base = try await model(named: baseName)
             let model: LoadedModel
             do {
-                model = try await Self.offPool { try LoRAAdapter.load(directory: directory).applied(to: base.model) }
+                model = try await Self.offPool {
+                    LoRAAdapter.isAdapter(directory)
+                        ? try LoRAAdapter.load(directory: directory).applied(to: base.model)
+                        : try LoRAAdapter.loadFullWeights(directory: directory, base: base.model)
+                }
             } catch let error as ModelHostError {
                 throw error
             } catch {

@@ -97,3 +97,30 @@ def client_factory(finch, validator, seen_responses):
         return OpenAI(base_url=finch.base_url, api_key=key, max_retries=0,
                       http_client=validating_http_client(validator, seen_responses), **kwargs)
     return make
+
+
+# --- Serving (chat/completions): the SmolLM2 base model imported once per session -------------------
+
+SMOLLM2_GGUF = ROOT / ".testdata" / "smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2 = "SmolLM2-135M-Instruct"
+
+
+@pytest.fixture(scope="session")
+def smollm2_data(tmp_path_factory):
+    """A data directory holding DATA/models/SmolLM2-135M-Instruct, imported from the GGUF with the binary."""
+    if not SMOLLM2_GGUF.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SMOLLM2_GGUF} is missing: run scripts/fetch-testdata.sh model")
+        pytest.skip(f"{SMOLLM2_GGUF} is missing (scripts/fetch-testdata.sh model)")
+    data = tmp_path_factory.mktemp("serving") / "data"
+    subprocess.run([finch_binary(), "models", "import", str(SMOLLM2_GGUF), "--name", SMOLLM2, "--data", str(data)],
+                   check=True, capture_output=True, timeout=600)
+    return data
+
+
+@pytest.fixture(scope="session")
+def serving_finch(smollm2_data):
+    """One server over the SmolLM2 data directory for the whole session (the model loads once)."""
+    server = FinchProcess(str(smollm2_data), env_keys=f"{KEY_A}=org-a/proj-1,{KEY_B}=org-b")
+    yield server
+    server.stop()

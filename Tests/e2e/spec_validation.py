@@ -78,3 +78,48 @@ class SpecValidator:
         if not path.startswith("/v1/") or "json" not in response.headers.get("content-type", ""):
             return f"skipped {request.method} {path}"
         return self.validate(request.method, path[len("/v1"):], response.status_code, response.json())
+
+
+def _validate_schema(validator: "SpecValidator", schema_name: str, body, where: str):
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$ref": f"#/components/schemas/{schema_name}", "components": validator.components}
+    errors = sorted(Draft202012Validator(document).iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        details = "; ".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5])
+        raise AssertionError(f"{where} does not match {schema_name}: {details}")
+
+
+# Server-sent events: each `data:` chunk of a streamed /chat/completions or /completions response is
+# validated against its chunk schema; the stream must end with `data: [DONE]`.
+STREAM_CHUNK_SCHEMAS = {"/chat/completions": "CreateChatCompletionStreamResponse",
+                        "/completions": "CreateCompletionResponse"}
+
+
+def validate_event_stream(validator: "SpecValidator", response) -> str:
+    """Validates a `text/event-stream` response of the OpenAI dialect chunk by chunk (additive to
+    `SpecValidator.validate_response`, which skips non-JSON bodies)."""
+    import json
+
+    request = response.request
+    path = request.url.path
+    if "text/event-stream" not in response.headers.get("content-type", ""):
+        return f"skipped {request.method} {path}"
+    api_path = path[len("/v1"):] if path.startswith("/v1/") else re.sub(r"^/openai/deployments/[^/]+", "", path)
+    schema_name = STREAM_CHUNK_SCHEMAS.get(api_path)
+    if schema_name is None:
+        return f"unvalidated stream {request.method} {path}"
+    text = response.text
+    assert text.endswith("data: [DONE]\n\n"), f"{path}: the stream does not end with data: [DONE]"
+    events = [block for block in text.split("\n\n") if block]
+    for block in events[:-1]:
+        assert block.startswith("data: "), f"{path}: not an SSE data event: {block[:80]!r}"
+        chunk = json.loads(block[len("data: "):])
+        if schema_name == "CreateCompletionResponse":
+            # The spec types a text_completion's finish_reason as a string; OpenAI streams null until each
+            # choice's last chunk (as Finch does), so null is accepted in stream chunks only.
+            for choice in chunk.get("choices", []):
+                if choice.get("finish_reason", "") is None:
+                    choice["finish_reason"] = "length"
+        _validate_schema(validator, schema_name, chunk, f"{path} chunk")
+        validator.checked += 1
+    return f"stream {schema_name} x{len(events) - 1}"

@@ -3,7 +3,8 @@
 /// `tool_choice` and assistant `tool_calls` are read from the raw JSON by the server (key order matters
 /// when they are rendered into a prompt).
 public struct ChatCompletionRequest: Decodable, Sendable {
-    public var model: String
+    /// Required on `/v1`; Azure's deployments path names the model instead.
+    public var model: String?
     public var messages: [ChatMessage]
     public var maxTokens: Int?
     public var maxCompletionTokens: Int?

@@ -1,6 +1,7 @@
 /// `POST /v1/completions` (spec `CreateCompletionRequest`): the fields Finch acts on.
 public struct CompletionRequest: Decodable, Sendable {
-    public var model: String
+    /// Required on `/v1`; Azure's deployments path names the model instead.
+    public var model: String?
     public var prompt: CompletionPrompt
     public var suffix: String?
     public var maxTokens: Int?

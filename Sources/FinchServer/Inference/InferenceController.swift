@@ -24,35 +24,53 @@ struct InferenceController {
 
     @Sendable func chatCompletions(_ request: Request, context: FinchRequestContext) async throws -> Response {
         let (body, raw) = try await Self.readBody(request, as: ChatCompletionRequest.self, context: context)
-        let hosted = try await model(named: deployment(context) ?? body.model, context: context)
+        let hosted = try await model(named: modelName(body.model, context), context: context)
         return try await ChatCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now)
             .respond(body, raw: raw)
     }
 
     @Sendable func completions(_ request: Request, context: FinchRequestContext) async throws -> Response {
         let (body, _) = try await Self.readBody(request, as: CompletionRequest.self, context: context)
-        let hosted = try await model(named: deployment(context) ?? body.model, context: context)
+        let hosted = try await model(named: modelName(body.model, context), context: context)
         return try await TextCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now).respond(body)
     }
 
-    private func deployment(_ context: FinchRequestContext) -> String? {
-        dialect == .azure ? context.parameters.get("deployment") : nil
+    /// The deployment of an Azure path, else the body's `model`.
+    private func modelName(_ model: String?, _ context: FinchRequestContext) throws -> String {
+        if dialect == .azure, let deployment = context.parameters.get("deployment") { return deployment }
+        guard let model else { throw APIError.invalidRequest("Missing required parameter: 'model'.", param: "model") }
+        return model
     }
 
-    /// The loaded model for `name`. A fine-tuned model (`ft:{base}:{org}:…`) is visible to its organization only.
+    /// The loaded model for `name`. A name that is not a base model (or alias) is looked up among the
+    /// caller's fine-tuned models and checkpoints (succeeded jobs, not deleted) and registered on the model
+    /// host on first use — so a job's model answers as soon as the job succeeds, only for its own tenant.
     private func model(named name: String, context: FinchRequestContext) async throws -> HostedModel {
-        guard Self.isVisible(name, to: context.tenant) else { throw APIError.modelNotFound(name) }
+        let host = services.modelHost
         do {
-            return try await services.modelHost.model(named: name)
+            if !(await host.isBaseModel(name)) {
+                guard let (base, directory) = try await fineTunedModel(name, tenant: context.tenant) else {
+                    throw APIError.modelNotFound(name)
+                }
+                try await host.registerAdapter(name: name, base: base, directory: directory)
+            }
+            return try await host.model(named: name)
         } catch {
             throw APIError.inference(error, model: name)
         }
     }
 
-    static func isVisible(_ name: String, to tenant: Tenant) -> Bool {
-        guard name.hasPrefix("ft:") else { return true }
-        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count >= 3 && parts[2] == tenant.organization
+    /// The base and weights directory of the tenant's fine-tuned model or checkpoint model `name`.
+    private func fineTunedModel(_ name: String, tenant: Tenant) async throws -> (base: String, directory: URL)? {
+        for (job, checkpoints) in try await services.store.fineTunedModels(tenant: tenant) {
+            if job.fineTunedModel == name {
+                return (job.model, URL(fileURLWithPath: services.modelFiles.modelDirectory(of: job.id)))
+            }
+            if let checkpoint = checkpoints.first(where: { $0.modelName == name }) {
+                return (job.model, URL(fileURLWithPath: checkpoint.directory))
+            }
+        }
+        return nil
     }
 
     /// The typed body (OpenAI's 400s for bad JSON and types) and the same JSON as ordered template values.
