@@ -3,11 +3,14 @@ streamed), legacy completions, the AzureOpenAI client on the deployments path, a
 SmolLM2-135M-Instruct base model imported from its GGUF. Every JSON response and every streamed chunk
 is validated against the spec."""
 
+import shutil
+import time
+
 import httpx
 import openai
 import pytest
 
-from conftest import KEY_A, SMOLLM2
+from conftest import KEY_A, KEY_B, ROOT, SMOLLM2, FinchProcess
 from spec_validation import validate_event_stream
 
 CAPITAL = [{"role": "system", "content": "You are a helpful assistant."},
@@ -119,4 +122,63 @@ def test_azure_openai_client_on_the_deployments_path(serving_finch, validator):
     assert legacy.choices[0].text
     with pytest.raises(openai.NotFoundError):
         azure.chat.completions.create(model="no-such-deployment", messages=CAPITAL)
+    assert any(entry.startswith("stream CreateChatCompletionStreamResponse") for entry in seen), seen
+
+
+TINY_LLAMA = ROOT / "Tests" / "FinchModelsTests" / "Fixtures" / "tiny" / "llama"
+MARV = ROOT.parent / "shared" / "data" / "marv_train.jsonl"
+
+
+@pytest.fixture()
+def tiny_finch(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY_LLAMA, data / "models" / "tiny-llama")
+    server = FinchProcess(str(data), env_keys=f"{KEY_A}=org-a/proj-1,{KEY_B}=org-b")
+    yield server
+    server.stop()
+
+
+def test_a_fine_tuned_model_answers_as_soon_as_its_job_succeeds(tiny_finch, validator):
+    """Train a LoRA adapter on the tiny llama, then chat with the job's model and its checkpoint, without
+    a restart; another tenant cannot; after DELETE /models the name is gone."""
+    seen = []
+
+    def check(response: httpx.Response):
+        response.read()
+        seen.append(validator.validate_response(response))
+        seen.append(validate_event_stream(validator, response))
+
+    def make(key):
+        return openai.OpenAI(base_url=tiny_finch.base_url, api_key=key, max_retries=0,
+                             http_client=httpx.Client(event_hooks={"response": [check]}, timeout=300))
+
+    client, other = make(KEY_A), make(KEY_B)
+    training = client.files.create(file=MARV, purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(training_file=training.id, model="tiny-llama", suffix="chat",
+                                         hyperparameters={"n_epochs": 2, "batch_size": 16, "learning_rate_multiplier": 20})
+    deadline = time.time() + 300
+    while (job := client.fine_tuning.jobs.retrieve(job.id)).status not in ("succeeded", "failed", "cancelled"):
+        assert time.time() < deadline, job.status
+        time.sleep(0.3)
+    assert job.status == "succeeded", job.error
+    tuned = job.fine_tuned_model
+
+    messages = [{"role": "user", "content": "What's the capital of France?"}]
+    base = client.chat.completions.create(model="tiny-llama", messages=messages, max_tokens=16, temperature=0)
+    answer = client.chat.completions.create(model=tuned, messages=messages, max_tokens=16, temperature=0)
+    assert answer.model == tuned and answer.choices[0].message.role == "assistant"
+    assert answer.choices[0].message.content != base.choices[0].message.content
+    chunks = list(client.chat.completions.create(model=tuned, messages=messages, max_tokens=16, temperature=0, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == answer.choices[0].message.content
+
+    checkpoint = next(iter(client.fine_tuning.jobs.checkpoints.list(job.id))).fine_tuned_model_checkpoint
+    from_checkpoint = client.chat.completions.create(model=checkpoint, messages=messages, max_tokens=16, temperature=0)
+    assert from_checkpoint.model == checkpoint
+
+    with pytest.raises(openai.NotFoundError):
+        other.chat.completions.create(model=tuned, messages=messages, max_tokens=4)
+    assert client.models.delete(tuned).deleted is True
+    with pytest.raises(openai.NotFoundError) as gone:
+        client.chat.completions.create(model=tuned, messages=messages, max_tokens=4)
+    assert gone.value.code == "model_not_found"
     assert any(entry.startswith("stream CreateChatCompletionStreamResponse") for entry in seen), seen
