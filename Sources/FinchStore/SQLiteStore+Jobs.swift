@@ -165,24 +165,8 @@ extension SQLiteStore {
 
     public func events(jobID: String, after: String?, limit: Int) async throws -> Page<StoredJobEvent> {
         try await pool.read { db in
-            var sql = "SELECT * FROM job_event WHERE job_id = ?"
-            var arguments: StatementArguments = [jobID]
-            if let after {
-                guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM job_event WHERE id = ? AND job_id = ?",
-                                                   arguments: [after, jobID])
-                else { throw StoreError.unknownCursor(after) }
-                sql += " AND seq < ?"
-                _ = arguments.append(contentsOf: [seq])
-            }
-            _ = arguments.append(contentsOf: [limit + 1])
-            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY seq DESC LIMIT ?", arguments: arguments)
-            let events = try rows.prefix(limit).map { row in
-                StoredJobEvent(id: row["id"], jobID: row["job_id"], createdAt: row["created_at"],
-                               level: FineTuningJobEvent.Level(rawValue: row["level"]) ?? .info,
-                               type: FineTuningJobEvent.Kind(rawValue: row["type"]) ?? .message, message: row["message"],
-                               data: try (row["data"] as String?).map { try JSONColumn.value(JSONValue.self, $0) })
-            }
-            return Page(items: events, hasMore: rows.count > limit)
+            let page = try Self.newestFirst(table: "job_event", jobID: jobID, after: after, limit: limit, in: db)
+            return Page(items: try page.items.map(Self.storedEvent), hasMore: page.hasMore)
         }
     }
 
@@ -206,18 +190,8 @@ extension SQLiteStore {
 
     public func checkpoints(jobID: String, after: String?, limit: Int) async throws -> Page<StoredCheckpoint> {
         try await pool.read { db in
-            var sql = "SELECT * FROM job_checkpoint WHERE job_id = ?"
-            var arguments: StatementArguments = [jobID]
-            if let after {
-                guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM job_checkpoint WHERE id = ? AND job_id = ?",
-                                                   arguments: [after, jobID])
-                else { throw StoreError.unknownCursor(after) }
-                sql += " AND seq < ?"
-                _ = arguments.append(contentsOf: [seq])
-            }
-            _ = arguments.append(contentsOf: [limit + 1])
-            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY seq DESC LIMIT ?", arguments: arguments)
-            return Page(items: rows.prefix(limit).map(Self.storedCheckpoint), hasMore: rows.count > limit)
+            let page = try Self.newestFirst(table: "job_checkpoint", jobID: jobID, after: after, limit: limit, in: db)
+            return Page(items: page.items.map(Self.storedCheckpoint), hasMore: page.hasMore)
         }
     }
 
@@ -266,6 +240,29 @@ extension SQLiteStore {
     }
 
     // MARK: Rows
+
+    /// One page of a job's rows in `table` (events or checkpoints), newest first, after the row `after`.
+    static func newestFirst(table: String, jobID: String, after: String?, limit: Int, in db: Database) throws -> (items: [Row], hasMore: Bool) {
+        var sql = "SELECT * FROM \(table) WHERE job_id = ?"
+        var arguments: StatementArguments = [jobID]
+        if let after {
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM \(table) WHERE id = ? AND job_id = ?",
+                                               arguments: [after, jobID])
+            else { throw StoreError.unknownCursor(after) }
+            sql += " AND seq < ?"
+            _ = arguments.append(contentsOf: [seq])
+        }
+        _ = arguments.append(contentsOf: [limit + 1])
+        let rows = try Row.fetchAll(db, sql: sql + " ORDER BY seq DESC LIMIT ?", arguments: arguments)
+        return (Array(rows.prefix(limit)), rows.count > limit)
+    }
+
+    static func storedEvent(_ row: Row) throws -> StoredJobEvent {
+        StoredJobEvent(id: row["id"], jobID: row["job_id"], createdAt: row["created_at"],
+                       level: FineTuningJobEvent.Level(rawValue: row["level"]) ?? .info,
+                       type: FineTuningJobEvent.Kind(rawValue: row["type"]) ?? .message, message: row["message"],
+                       data: try (row["data"] as String?).map { try JSONColumn.value(JSONValue.self, $0) })
+    }
 
     static func insert(_ events: [StoredJobEvent], in db: Database) throws {
         for event in events {
