@@ -56,6 +56,17 @@ public struct GenerationSummary: Sendable {
     public let tokenIds: [Int]
     public let prefillSeconds: Double
     public let decodeSeconds: Double
+
+    public init(finishReason: FinishReason, promptTokens: Int, completionTokens: Int, text: String, tokenIds: [Int],
+                prefillSeconds: Double = 0, decodeSeconds: Double = 0) {
+        self.finishReason = finishReason
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.text = text
+        self.tokenIds = tokenIds
+        self.prefillSeconds = prefillSeconds
+        self.decodeSeconds = decodeSeconds
+    }
 }
 
 /// One event of a served generation, in order: text deltas, then `finished`.

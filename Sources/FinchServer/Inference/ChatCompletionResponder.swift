@@ -95,7 +95,7 @@ struct ChatCompletionResponder {
 /// `delta: {}` chunk with `finish_reason`; then, with `include_usage`, a `choices: []` usage chunk
 /// (every other chunk has `usage: null`); then `[DONE]`. With tools offered, text that may be a tool
 /// call is held back and sent as `tool_calls` deltas when generation ends.
-struct ChatStream: Sendable {
+package struct ChatStream: Sendable {
     let identity: CompletionIdentity
     let choices: Int
     let parseTools: Bool
@@ -103,13 +103,23 @@ struct ChatStream: Sendable {
     let logprobs: Bool
     let promptTokens: Int
 
+    package init(identity: CompletionIdentity, choices: Int, parseTools: Bool, includeUsage: Bool, logprobs: Bool,
+                 promptTokens: Int) {
+        self.identity = identity
+        self.choices = choices
+        self.parseTools = parseTools
+        self.includeUsage = includeUsage
+        self.logprobs = logprobs
+        self.promptTokens = promptTokens
+    }
+
     func chunk(_ choices: [ChatCompletionChunk.Choice], usage: CompletionUsage? = nil) -> ChatCompletionChunk {
         ChatCompletionChunk(id: identity.id, created: identity.created, model: identity.model,
                             systemFingerprint: CompletionIdentity.fingerprint, choices: choices,
                             usage: includeUsage ? .some(usage) : nil)
     }
 
-    func response(_ updates: AsyncThrowingStream<(Int, GenerationUpdate), any Error>) -> Response {
+    package func response(_ updates: AsyncThrowingStream<(Int, GenerationUpdate), any Error>) -> Response {
         ServerSentEvents.response { writer in
             for i in 0..<choices {
                 try await writer.write(ServerSentEvents.event(chunk([.init(index: i, delta: .init(role: "assistant", content: ""))])))
@@ -173,11 +183,13 @@ struct ChatStream: Sendable {
 
 /// Holds back streamed text that may be a tool call: everything once the reply starts with `{`/`[`,
 /// from `<tool_call>` on, and a trailing partial `<tool_call`.
-struct ToolCallStreamFilter: Sendable {
+package struct ToolCallStreamFilter: Sendable {
     private var text = ""
     private var emittedBytes = 0
 
-    mutating func push(_ piece: String) -> String {
+    package init() {}
+
+    package mutating func push(_ piece: String) -> String {
         text += piece
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.hasPrefix("{") || trimmed.hasPrefix("[") { return "" }
@@ -198,7 +210,7 @@ struct ToolCallStreamFilter: Sendable {
     }
 
     /// The text not yet sent (when it held no tool call) and the calls found.
-    mutating func finish() -> (rest: String, calls: [ParsedToolCall]) {
+    package mutating func finish() -> (rest: String, calls: [ParsedToolCall]) {
         let parsed = ToolCallParser.parse(text)
         if !parsed.calls.isEmpty { return ("", parsed.calls) }
         let start = text.utf8.index(text.startIndex, offsetBy: emittedBytes)

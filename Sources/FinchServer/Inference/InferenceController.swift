@@ -91,11 +91,17 @@ struct InferenceController {
 }
 
 /// What every response of one request shares.
-struct CompletionIdentity: Sendable {
+package struct CompletionIdentity: Sendable {
     let id: String
     let created: Int64
     let model: String
     static let fingerprint = "fp_finch"
+
+    package init(id: String, created: Int64, model: String) {
+        self.id = id
+        self.created = created
+        self.model = model
+    }
 }
 
 /// The log probabilities of the chat API from the engine's.
