@@ -163,8 +163,9 @@ public protocol JobStore: Sendable {
     func job(id: String, tenant: Tenant?) async throws -> StoredJob?
     /// The succeeded job of `tenant` that produced `fineTunedModel`.
     func succeededJob(fineTunedModel: String, tenant: Tenant) async throws -> StoredJob?
-    /// Succeeded jobs of `tenant` whose fine-tuned model is not deleted, newest first, with their checkpoints.
-    func fineTunedModels(tenant: Tenant) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])]
+    /// Succeeded jobs of `tenant` (of every tenant when nil) whose fine-tuned model is not deleted, newest first,
+    /// with their checkpoints.
+    func fineTunedModels(tenant: Tenant?) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])]
     /// The checkpoint published as model `name` for `tenant`.
     func checkpoint(modelName: String, tenant: Tenant) async throws -> StoredCheckpoint?
     /// Deletes the fine-tuned model (or checkpoint model) `name` of `tenant`; returns what was deleted.

@@ -53,12 +53,15 @@ extension SQLiteStore {
         }
     }
 
-    public func fineTunedModels(tenant: Tenant) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])] {
+    public func fineTunedModels(tenant: Tenant?) async throws -> [(job: StoredJob, checkpoints: [StoredCheckpoint])] {
         try await pool.read { db in
-            let jobs = try Row.fetchAll(db, sql: """
-                SELECT * FROM job WHERE status = 'succeeded' AND model_deleted_at IS NULL AND organization = ? AND project = ?
-                ORDER BY seq DESC
-                """, arguments: [tenant.organization, tenant.project]).map(Self.storedJob)
+            var sql = "SELECT * FROM job WHERE status = 'succeeded' AND model_deleted_at IS NULL"
+            var arguments: StatementArguments = []
+            if let tenant {
+                sql += " AND organization = ? AND project = ?"
+                arguments = [tenant.organization, tenant.project]
+            }
+            let jobs = try Row.fetchAll(db, sql: sql + " ORDER BY seq DESC", arguments: arguments).map(Self.storedJob)
             return try jobs.map { job in
                 let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM job_checkpoint WHERE job_id = ? ORDER BY seq DESC",
                                                    arguments: [job.id]).map(Self.storedCheckpoint)

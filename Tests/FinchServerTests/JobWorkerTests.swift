@@ -165,6 +165,11 @@ struct JobTrainingTests {
             let models = try decode(PlainList<ModelObject>.self, try await client.execute(uri: "/v1/models", method: .get, headers: key))
             #expect(models.data.map(\.id).contains(model))
             #expect(FileManager.default.fileExists(atPath: server.directory + "/jobs/\(created.id)/model/adapter_model.safetensors"))
+            // Servable at once, with its checkpoint; deleting the model stops serving it.
+            #expect(await server.services.modelHost.exists(model))
+            #expect(await server.services.modelHost.exists("\(model):ckpt-step-10"))
+            _ = try await client.execute(uri: "/v1/models/\(model)", method: .delete, headers: key)
+            #expect(await server.services.modelHost.exists(model) == false)
         }
     }
 }

@@ -25,6 +25,7 @@ package struct JobWorker: Service {
     }
 
     package func run() async throws {
+        await FineTunedModels.registerAll(services, logger: logger)
         let training = RunningCount()
         await withDiscardingTaskGroup { group in
             var seen = services.jobSignals.current

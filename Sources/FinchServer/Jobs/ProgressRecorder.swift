@@ -44,7 +44,11 @@ actor ProgressRecorder {
                     StoredCheckpoint(jobID: job.id, createdAt: services.now, modelName: name, stepNumber: info.step,
                                      metrics: Self.checkpointMetrics(info.metrics), directory: info.directory),
                     keep: 3)
-                for old in removed { try? FileManager.default.removeItem(atPath: old.directory) }
+                await FineTunedModels.register(name, job: job, directory: info.directory, services, logger: logger)
+                for old in removed {
+                    await FineTunedModels.unregister(old.modelName, services)
+                    try? FileManager.default.removeItem(atPath: old.directory)
+                }
                 try await services.store.appendEvents([StoredJobEvent(
                     jobID: job.id, createdAt: services.now, message: "Checkpoint created at step \(info.step)")])
             case .resumeStateSaved, .finished:

@@ -109,6 +109,7 @@ struct TrainingStage {
             try? FileManager.default.removeItem(atPath: target)
             try FileManager.default.moveItem(atPath: output, toPath: target)
         }
+        await FineTunedModels.register(modelName, job: job, directory: target, services, logger: logger)
         let resultsFile: String
         if job.legacyID != nil {
             let csv = try await LegacyResults.csv(for: job, store: services.store)

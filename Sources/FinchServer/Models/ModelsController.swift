@@ -45,6 +45,7 @@ struct ModelsController {
             }
             throw Self.notFound(name)
         }
+        await FineTunedModels.unregister(name, services)
         switch deleted {
         case .fineTuned(let job):
             services.modelFiles.removeFineTunedModel(of: job.id)
