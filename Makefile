@@ -13,12 +13,12 @@ FINCH   := .build/release/finch
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev libsqlite3-dev
 
-.PHONY: serve test deps venv testdata build model unit e2e bench clean
+.PHONY: serve test deps venv testdata build build-tests model unit e2e bench clean
 
 serve: deps build model
 	$(FINCH) serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-test: deps venv testdata build unit e2e
+test: deps venv testdata build-tests unit e2e
 
 ## System packages (Debian): OpenBLAS for the engine, SQLite for the store.
 deps:
@@ -57,10 +57,16 @@ model: build
 	  printf '{%s}\n' "$$(for a in $(ALIASES); do printf '"%s": "$(MODEL)", ' $$a; done | sed 's/, $$//')" \
 	    > "$(DATA)/model-aliases.json"; echo "wrote $(DATA)/model-aliases.json"; fi
 
-unit:
-	$(SWIFT) test -c release
+## One release build for the whole suite: the test bundle and the `finch` binary the end-to-end tests start
+## (building the tests separately from `build` would compile every package twice).
+build-tests:
+	$(SWIFT) build -c release --build-tests
 
-e2e: venv build
+unit:
+	$(SWIFT) test -c release --skip-build
+
+e2e: venv
+	@[ -x $(FINCH) ] || $(SWIFT) build -c release --product finch
 	FINCH_BIN=$(CURDIR)/$(FINCH) $(VENV)/bin/pytest -q Tests/e2e
 
 bench: deps venv build
