@@ -4,15 +4,26 @@ import FinchTensor
 import Foundation
 import Testing
 
-/// A fresh DATA/models with copies of the tiny fixtures under the given names.
-func modelsDirectory(_ models: [String: String]) throws -> URL {
+/// A fresh DATA/models with copies of the tiny fixtures under the given names. `window` widens their
+/// context (4096 keeps a tiny generation busy long enough to observe it even in release builds).
+func modelsDirectory(_ models: [String: String], window: Int? = nil) throws -> URL {
     let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("finch-host-" + UUID().uuidString)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     for (name, arch) in models {
-        try FileManager.default.copyItem(at: tinyDirectory(arch), to: root.appendingPathComponent(name))
+        let dir = root.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: tinyDirectory(arch), to: dir)
+        if let window {
+            let config = dir.appendingPathComponent("config.json")
+            let text = try String(contentsOf: config, encoding: .utf8)
+                .replacingOccurrences(of: "\"max_position_embeddings\": 256", with: "\"max_position_embeddings\": \(window)")
+            try text.write(to: config, atomically: true, encoding: .utf8)
+        }
     }
     return root
 }
+
+/// A generation long enough to still be running while a test does something else.
+let busyRequest = GenerationRequest(promptIds: [1, 2, 3], maxTokens: 4000, sampling: .greedy)
 
 /// Runs a generation to its end and returns the text and summary.
 func run(_ host: ModelHost, _ hosted: HostedModel, _ request: GenerationRequest) async throws -> (String, GenerationSummary?) {
@@ -59,7 +70,7 @@ struct ModelHostTests {
 
     @Test("past the memory budget the least recently used idle model is unloaded, a busy one is kept")
     func lruBudget() async throws {
-        let root = try modelsDirectory(["a": "llama", "b": "llama", "c": "llama"])
+        let root = try modelsDirectory(["a": "llama", "b": "llama", "c": "llama"], window: 4096)
         defer { try? FileManager.default.removeItem(at: root) }
         let probe = ModelHost(configuration: .init(modelsDirectory: root))
         let size = try await probe.model(named: "a").bytes
@@ -74,13 +85,14 @@ struct ModelHostTests {
 
         // A model in use is not unloaded even when it is the least recently used.
         let busy = try await host.model(named: "a")
-        let stream = host.generate(busy, GenerationRequest(promptIds: [1, 2, 3], maxTokens: 200, sampling: .greedy))
+        let stream = host.generate(busy, busyRequest)
         var iterator = stream.makeAsyncIterator()
         _ = try await iterator.next()
         _ = try await host.model(named: "c")
         _ = try await host.model(named: "b")
         #expect(await host.loadedModels().map(\.name).contains("a"))
         #expect(await host.loadedBytes <= size * 3)
+        _ = iterator  // ending the iteration here cancels the generation
     }
 
     @Test("ending the iteration early cancels the generation, and the model becomes idle")
@@ -103,19 +115,18 @@ struct ModelHostTests {
 
     @Test("generations interleave fairly: a short one started after a long one finishes first")
     func fairness() async throws {
-        let root = try modelsDirectory(["a": "llama"])
+        let root = try modelsDirectory(["a": "llama"], window: 4096)
         defer { try? FileManager.default.removeItem(at: root) }
         let host = ModelHost(configuration: .init(modelsDirectory: root))
         let hosted = try await host.model(named: "a")
         let order = OrderLog()
-        async let long: Void = {
-            _ = try await run(host, hosted, GenerationRequest(promptIds: [1, 2, 3], maxTokens: 200, sampling: .greedy))
-            order.append("long")
-        }()
-        try await Task.sleep(for: .milliseconds(20))
+        var long = host.generate(hosted, busyRequest).makeAsyncIterator()
+        _ = try await long.next()  // the long generation is under way
         _ = try await run(host, hosted, GenerationRequest(promptIds: [4, 5], maxTokens: 3, sampling: .greedy))
         order.append("short")
-        try await long
+        while let update = try await long.next() {
+            if case .finished = update { order.append("long") }
+        }
         #expect(order.entries == ["short", "long"])
     }
 

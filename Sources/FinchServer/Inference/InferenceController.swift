@@ -50,6 +50,11 @@ struct InferenceController {
         do {
             if !(await host.isBaseModel(name)) {
                 guard let (base, directory) = try await fineTunedModel(name, tenant: context.tenant) else {
+                    // A deleted model's weights are gone: forget it (another tenant's miss leaves it registered).
+                    if let registered = await host.adapterDirectory(of: name),
+                       !FileManager.default.fileExists(atPath: registered.path) {
+                        await host.unregisterAdapter(name: name)
+                    }
                     throw APIError.modelNotFound(name)
                 }
                 try await host.registerAdapter(name: name, base: base, directory: directory)
@@ -107,7 +112,12 @@ package struct CompletionIdentity: Sendable {
 /// The log probabilities of the chat API from the engine's.
 extension ChatTokenLogprob {
     init(_ entry: TokenLogprob) {
-        self.init(token: entry.token, logprob: entry.logprob, bytes: entry.bytes,
-                  topLogprobs: entry.top.map { .init(token: $0.token, logprob: $0.logprob, bytes: $0.bytes) })
+        self.init(token: entry.token, logprob: finiteLogprob(entry.logprob), bytes: entry.bytes,
+                  topLogprobs: entry.top.map { .init(token: $0.token, logprob: finiteLogprob($0.logprob), bytes: $0.bytes) })
     }
+}
+
+/// OpenAI reports -9999.0 for "very unlikely"; JSON has no -inf.
+func finiteLogprob(_ value: Double) -> Double {
+    value.isFinite ? max(value, -9999) : -9999
 }

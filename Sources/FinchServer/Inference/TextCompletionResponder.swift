@@ -116,9 +116,11 @@ struct TextCompletionStream: Sendable {
         var offset = startOffset
         for entry in entries {
             result.tokens.append(entry.token)
-            result.tokenLogprobs.append(entry.logprob)
+            result.tokenLogprobs.append(finiteLogprob(entry.logprob))
             var top: [String: Double] = [:]
-            for alternative in entry.top where top[alternative.token] == nil { top[alternative.token] = alternative.logprob }
+            for alternative in entry.top where top[alternative.token] == nil {
+                top[alternative.token] = finiteLogprob(alternative.logprob)
+            }
             result.topLogprobs.append(top)
             result.textOffset.append(offset)
             offset += entry.token.count
