@@ -59,6 +59,7 @@ extension TrainingSession {
             state.step += 1
             state.adamT = optimizer.t
             state.trainedTokens += stats.tokens
+            let trainSeconds = seconds(clock.now - stepStart)
 
             var metrics = StepMetrics(
                 step: state.step, totalSteps: plan.totalSteps, epoch: epoch + 1, trainLoss: stats.meanLoss,
@@ -79,7 +80,7 @@ extension TrainingSession {
                 metrics.fullValidAccuracy = vs.meanAccuracy
             }
             let now = clock.now
-            metrics.tokensPerSecond = Double(stats.tokens) / max(1e-9, seconds(now - stepStart))
+            metrics.tokensPerSecond = Double(stats.tokens) / max(1e-9, trainSeconds)  // training work only, not validation
             metrics.elapsed = seconds(now - startTime)
             let done = state.step - firstStep
             metrics.eta = metrics.elapsed / Double(done) * Double(plan.totalSteps - state.step)

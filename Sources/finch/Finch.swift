@@ -14,6 +14,7 @@ struct Finch: AsyncParsableCommand {
             ServeCommand.self,
             GenerateCommand.self,
             ModelsCommand.self,
+            TrainCommand.self,
         ]
     )
 }
