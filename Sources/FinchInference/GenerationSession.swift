@@ -132,7 +132,9 @@ final class GenerationSession: @unchecked Sendable {
             return finish(.stop, flushTail: false)
         }
         if tokens.count >= budget { return finish(.length) }
-        self.logits = try model.network.forward(tokens: [Int32(id)], B: 1, T: 1, cache: cache, lastOnly: true)
+        let current = cache.length < cache.capacity ? cache : grow(cache)
+        self.cache = current
+        self.logits = try model.network.forward(tokens: [Int32(id)], B: 1, T: 1, cache: current, lastOnly: true)
         return false
     }
 
@@ -142,12 +144,29 @@ final class GenerationSession: @unchecked Sendable {
         let limit = model.config.maxPositionEmbeddings
         if prompt.count >= limit { throw ModelError.contextTooLong(length: prompt.count, limit: limit) }
         budget = min(request.maxTokens, limit - prompt.count)
-        let cache = model.network.makeCache(capacity: prompt.count + budget)
+        // The cache starts small and doubles as the reply grows: a request without max_tokens may run to
+        // the end of the context window, but most replies are short.
+        let cache = model.network.makeCache(capacity: prompt.count + min(budget, Self.initialCacheTokens))
         let t0 = DispatchTime.now().uptimeNanoseconds
         logits = try model.network.forward(tokens: prompt.map(Int32.init), B: 1, T: prompt.count, cache: cache, lastOnly: true)
         decodeStart = DispatchTime.now().uptimeNanoseconds
         prefillNanos = decodeStart - t0
         self.cache = cache
+    }
+
+    static let initialCacheTokens = 256
+
+    /// A cache of twice the room (at most the prompt plus the budget) holding the same keys and values.
+    private func grow(_ cache: KVCache) -> KVCache {
+        let capacity = min(request.promptIds.count + budget, max(cache.capacity * 2, cache.capacity + 1))
+        let bigger = model.network.makeCache(capacity: capacity)
+        let filled = cache.length * cache.NKV * cache.hd  // B = 1: the first `length` rows are contiguous
+        for l in cache.keys.indices {
+            bigger.keys[l].ptr.update(from: cache.keys[l].ptr, count: filled)
+            bigger.values[l].ptr.update(from: cache.values[l].ptr, count: filled)
+        }
+        bigger.length = cache.length
+        return bigger
     }
 
     private func release(_ s: String) {

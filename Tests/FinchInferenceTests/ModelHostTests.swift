@@ -150,6 +150,20 @@ struct ModelHostTests {
         }
     }
 
+    @Test("a long reply (the key/value cache grows past its first 256 tokens) equals the generator's")
+    func cacheGrowth() async throws {
+        let root = try modelsDirectory(["a": "llama"], window: 4096)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let host = ModelHost(configuration: .init(modelsDirectory: root))
+        let hosted = try await host.model(named: "a")
+        let sampling = SamplingParameters.greedy
+        let reference = try TextGenerator(model: hosted.model).generate(
+            promptIds: [1, 2, 3], options: GenerationOptions(maxTokens: 700, sampling: sampling))
+        let served = try await run(host, hosted, GenerationRequest(promptIds: [1, 2, 3], maxTokens: 700, sampling: sampling)).1
+        #expect(reference.tokenIds.count > 300)
+        #expect(served?.tokenIds == reference.tokenIds)
+    }
+
     @Test("penalties change what is sampled; logprobs are normalized")
     func penaltiesAndLogprobs() async throws {
         let root = try modelsDirectory(["a": "llama"])
