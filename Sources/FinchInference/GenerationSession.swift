@@ -115,7 +115,7 @@ final class GenerationSession: @unchecked Sendable {
     func step() throws -> Bool {
         guard let logits, let cache else {
             try prefill()
-            return budget == 0 ? finish(.length) : false
+            return logits != nil && budget == 0 ? finish(.length) : false
         }
         var scores = Array(UnsafeBufferPointer(start: logits.ptr, count: logits.count))
         applyPenalties(&scores)
@@ -138,21 +138,36 @@ final class GenerationSession: @unchecked Sendable {
         return false
     }
 
+    /// Prefills the next chunk of the prompt: a long prompt takes several turns, so other generations
+    /// keep streaming meanwhile. The last chunk leaves the logits of the first new token.
     private func prefill() throws {
         let prompt = request.promptIds
-        guard !prompt.isEmpty else { throw InferenceError.emptyPrompt }
-        let limit = model.config.maxPositionEmbeddings
-        if prompt.count >= limit { throw ModelError.contextTooLong(length: prompt.count, limit: limit) }
-        budget = min(request.maxTokens, limit - prompt.count)
-        // The cache starts small and doubles as the reply grows: a request without max_tokens may run to
-        // the end of the context window, but most replies are short.
-        let cache = model.network.makeCache(capacity: prompt.count + min(budget, Self.initialCacheTokens))
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        logits = try model.network.forward(tokens: prompt.map(Int32.init), B: 1, T: prompt.count, cache: cache, lastOnly: true)
-        decodeStart = DispatchTime.now().uptimeNanoseconds
-        prefillNanos = decodeStart - t0
-        self.cache = cache
+        if cache == nil {
+            guard !prompt.isEmpty else { throw InferenceError.emptyPrompt }
+            let limit = model.config.maxPositionEmbeddings
+            if prompt.count >= limit { throw ModelError.contextTooLong(length: prompt.count, limit: limit) }
+            budget = min(request.maxTokens, limit - prompt.count)
+            // The cache starts small and doubles as the reply grows: a request without max_tokens may run to
+            // the end of the context window, but most replies are short.
+            cache = model.network.makeCache(capacity: prompt.count + min(budget, Self.initialCacheTokens))
+            prefillStart = DispatchTime.now().uptimeNanoseconds
+        }
+        guard let cache else { return }
+        let end = min(prompt.count, prefilled + Self.prefillChunk)
+        let chunk = prompt[prefilled..<end].map(Int32.init)
+        let out = try model.network.forward(tokens: chunk, B: 1, T: chunk.count, cache: cache, lastOnly: true)
+        prefilled = end
+        if end == prompt.count {
+            logits = out
+            decodeStart = DispatchTime.now().uptimeNanoseconds
+            prefillNanos = decodeStart - prefillStart
+        }
     }
+
+    /// Prompt tokens per prefill turn.
+    static let prefillChunk = 512
+    private var prefilled = 0
+    private var prefillStart: UInt64 = 0
 
     static let initialCacheTokens = 256
 

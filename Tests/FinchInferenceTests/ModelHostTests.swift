@@ -164,6 +164,20 @@ struct ModelHostTests {
         #expect(served?.tokenIds == reference.tokenIds)
     }
 
+    @Test("a prompt longer than one prefill chunk (prefilled over several turns) continues like the generator")
+    func chunkedPrefill() async throws {
+        let root = try modelsDirectory(["q": "qwen2"], window: 4096)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let host = ModelHost(configuration: .init(modelsDirectory: root))
+        let hosted = try await host.model(named: "q")
+        let prompt = (0..<1300).map { 3 + ($0 * 37) % 300 }
+        let reference = try TextGenerator(model: hosted.model).generate(
+            promptIds: prompt, options: GenerationOptions(maxTokens: 20, sampling: .greedy))
+        let served = try await run(host, hosted, GenerationRequest(promptIds: prompt, maxTokens: 20, sampling: .greedy)).1
+        #expect(served?.tokenIds == reference.tokenIds)
+        #expect(served?.promptTokens == 1300)
+    }
+
     @Test("penalties change what is sampled; logprobs are normalized")
     func penaltiesAndLogprobs() async throws {
         let root = try modelsDirectory(["a": "llama"])
