@@ -121,6 +121,7 @@ def smollm2_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def serving_finch(smollm2_data):
     """One server over the SmolLM2 data directory for the whole session (the model loads once)."""
-    server = FinchProcess(str(smollm2_data), env_keys=f"{KEY_A}=org-a/proj-1,{KEY_B}=org-b")
+    server = FinchProcess(str(smollm2_data), env_keys=f"{KEY_A}=org-a/proj-1,{KEY_B}=org-b",
+                          extra_args=["--model-memory", "2GiB"])
     yield server
     server.stop()
