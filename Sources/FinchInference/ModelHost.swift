@@ -41,9 +41,9 @@ public actor ModelHost {
     /// model `base` (a base name or an alias). It is servable at once and loads on its first request.
     /// Registering the same name and directory again does nothing; another directory replaces it.
     public func registerAdapter(name: String, base: String, directory: URL) throws {
-        if let existing = adapters[name], existing.directory == directory, existing.base == base { return }
-        try LoRAAdapter.validateFineTuned(directory)
         guard case .base(let baseName, _)? = try? resolve(base) else { throw ModelHostError.modelNotFound(base) }
+        if let existing = adapters[name], existing.directory == directory, existing.base == baseName { return }
+        try LoRAAdapter.validateFineTuned(directory)
         adapters[name] = Adapter(base: baseName, directory: directory)
         loaded[name] = nil
         generation[name, default: 0] += 1

@@ -67,6 +67,11 @@ struct AdapterTests {
         #expect(fromBase != fromTuned)
         #expect(try await run(host, try await host.model(named: "a"), prompt).1?.tokenIds == fromBase)
 
+        // Registering again (by the jobs system and by a request, through an alias of the base) keeps the loaded model.
+        await host.setAlias("a-alias", for: "a")
+        try await host.registerAdapter(name: name, base: "a-alias", directory: adapterDir)
+        #expect(try await host.model(named: name) === tuned)
+
         await host.unregisterAdapter(name: name)
         await #expect(throws: ModelHostError.self) { _ = try await host.model(named: name) }
     }
