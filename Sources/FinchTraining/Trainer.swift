@@ -62,6 +62,9 @@ final class TrainingSession {
         let r = Hyperparameters.resolve(c, examples: train.count)
         let spe = (train.count + r.batchSize - 1) / r.batchSize
         model = try TrainingModel(directory: modelDir, method: c.method, seed: c.seed)
+        if let initial = c.initialAdapterDirectory {  // a resume state, when there is one, overwrites it
+            try model.loadAdapter(directory: URL(fileURLWithPath: initial))
+        }
         optimizer = AdamW(parameters: model.parameters, settings: c.adam)
         schedule = LinearSchedule(peak: r.learningRate, warmupSteps: c.warmupSteps, totalSteps: spe * r.epochs)
         plan = TrainingPlan(

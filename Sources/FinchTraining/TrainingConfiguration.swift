@@ -35,6 +35,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var microBatchTokens: Int
     /// Epoch checkpoints kept (the oldest are removed).
     public var keepCheckpoints: Int
+    /// A PEFT adapter (same rank and targets as `method`) to start from instead of PEFT's initialisation:
+    /// continuing to train a fine-tuned model.
+    public var initialAdapterDirectory: String?
 
     public init(
         modelDirectory: String, trainingFile: String, validationFile: String? = nil, outputDirectory: String,
@@ -42,7 +45,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         method: TrainingMethod = .lora(LoRAConfiguration()), seed: UInt64 = 42, promptLossWeight: Double = 0.01,
         maxSequenceLength: Int? = nil, warmupSteps: Int = 0, adam: AdamWSettings = AdamWSettings(),
         maxGradNorm: Double = 1.0, validationInterval: Int = 10, resumeStateInterval: Double = 300,
-        microBatchTokens: Int = 4096, keepCheckpoints: Int = 3
+        microBatchTokens: Int = 4096, keepCheckpoints: Int = 3, initialAdapterDirectory: String? = nil
     ) {
         self.modelDirectory = modelDirectory
         self.trainingFile = trainingFile
@@ -63,6 +66,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         self.resumeStateInterval = resumeStateInterval
         self.microBatchTokens = microBatchTokens
         self.keepCheckpoints = keepCheckpoints
+        self.initialAdapterDirectory = initialAdapterDirectory
     }
 }
 

@@ -173,3 +173,42 @@ struct JobTrainingTests {
         }
     }
 }
+
+@Suite("Job worker: continuing a fine-tuned model")
+struct ContinuedTrainingTests {
+    @Test("a job on an ft: model starts from its adapter: its first loss is below the parent's first loss")
+    func continuesFromParent() async throws {
+        let server = try TestServer()
+        try server.installTinyModel()
+        let content = try [UInt8](Data(contentsOf: JobWorkerTests.marv))
+        let key = headers(key: TestServer.keyA)
+        let json = headers(key: TestServer.keyA, [.contentType: "application/json"])
+        try await server.test { client in
+            let upload = try await client.execute(uri: "/v1/files", method: .post, headers: headers(key: TestServer.keyA, MultipartBody.headers),
+                                                  body: MultipartBody.upload(purpose: "fine-tune", filename: "train.jsonl", content))
+            let file = try decode(OpenAIFile.self, upload).id
+            let worker = JobWorker(services: server.services, logger: Logger(label: "test"))
+            func train(_ model: String, seed: Int) async throws -> (job: FineTuningJob, firstLoss: Double) {
+                let created = try decode(FineTuningJob.self, try await client.execute(
+                    uri: "/v1/fine_tuning/jobs", method: .post, headers: json,
+                    body: ByteBuffer(string: #"{"model":"\#(model)","training_file":"\#(file)","seed":\#(seed),"hyperparameters":{"n_epochs":2,"batch_size":16,"learning_rate_multiplier":20}}"#)))
+                await worker.workOnce()
+                #expect(await worker.trainOnce())
+                let job = try decode(FineTuningJob.self, try await client.execute(uri: "/v1/fine_tuning/jobs/\(created.id)", method: .get, headers: key))
+                let csv = String(buffer: try await client.execute(uri: "/v1/files/\(try #require(job.resultFiles.first))/content",
+                                                                  method: .get, headers: key).body)
+                let firstLoss = try #require(Double(csv.split(separator: "\n")[1].split(separator: ",")[1]))
+                return (job, firstLoss)
+            }
+            let parent = try await train("tiny-llama", seed: 3)
+            #expect(parent.job.status == .succeeded)
+            let parentModel = try #require(parent.job.fineTunedModel)
+            let child = try await train(parentModel, seed: 3)
+            #expect(child.job.status == .succeeded, "\(String(describing: child.job.error))")
+            #expect(child.job.model == parentModel)
+            #expect(child.job.fineTunedModel?.hasPrefix("ft:tiny-llama:org-a::") == true)
+            #expect(child.firstLoss < parent.firstLoss)
+            #expect(await server.services.modelHost.exists(try #require(child.job.fineTunedModel)))
+        }
+    }
+}

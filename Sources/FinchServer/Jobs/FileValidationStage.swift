@@ -24,7 +24,7 @@ struct FileValidationStage {
             for fileID in [job.trainingFile] + (job.validationFile.map { [$0] } ?? []) {
                 try await requireFile(fileID, training: fileID == job.trainingFile, job: job)
             }
-            let configuration = try JobTrainingConfiguration.make(for: job, services: services)
+            let configuration = try await JobTrainingConfiguration.make(for: job, services: services)
             // The trainer's own reader and "auto" rules: what validates here is what trains later.
             let plan = try await NIOThreadPool.singleton.runIfActive { try Trainer.plan(configuration) }
             var resolved = job.hyperparameters

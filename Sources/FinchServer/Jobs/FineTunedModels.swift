@@ -25,7 +25,8 @@ enum FineTunedModels {
 
     static func register(_ name: String, job: StoredJob, directory: String, _ services: FinchServices, logger: Logger) async {
         do {
-            try await services.modelHost.registerAdapter(name: name, base: job.model, directory: URL(fileURLWithPath: directory))
+            let base = try await ModelLineage.resolve(job.model, tenant: job.tenant, services: services).baseName
+            try await services.modelHost.registerAdapter(name: name, base: base, directory: URL(fileURLWithPath: directory))
         } catch {
             logger.error("fine-tuned model not servable", metadata: ["model": .string(name), "error": "\(error)"])
         }

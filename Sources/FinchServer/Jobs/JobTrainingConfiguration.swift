@@ -6,17 +6,26 @@ import Foundation
 /// The engine's `TrainingConfiguration` for a job: its files, its base model, its (resolved or `"auto"`)
 /// hyperparameters, its seed and Finch options, with outputs under `DATA/jobs/<id>/run`.
 enum JobTrainingConfiguration {
-    static func make(for job: StoredJob, services: FinchServices) throws(JobFailure) -> TrainingConfiguration {
-        guard let modelDirectory = services.models.baseModel(named: job.model) else {
-            if job.model.hasPrefix("ft:") {
-                throw JobFailure(JobError(code: "model_not_available",
-                                          message: "Continuing training from a fine-tuned model is not supported yet; start from its base model.",
-                                          param: "model"))
+    /// A job continuing a fine-tuned model trains its parent further: on the parent's full weights, or from the
+    /// parent's LoRA adapter with the parent's rank, alpha and targets.
+    static func make(for job: StoredJob, services: FinchServices) async throws -> TrainingConfiguration {
+        let lineage = try await ModelLineage.resolve(job.model, tenant: job.tenant, services: services)
+        var options = job.finch ?? FinchTrainingOptions()
+        var modelDirectory = lineage.baseDirectory
+        var initialAdapter: String?
+        if let parent = lineage.parentDirectory {
+            if lineage.parentIsFull {
+                modelDirectory = parent
+                options.trainingType = "full"
+            } else {
+                initialAdapter = parent
+                let inherited = lineage.parentOptions ?? FinchTrainingOptions()
+                options.trainingType = "lora"
+                options.loraRank = inherited.loraRank
+                options.loraAlpha = inherited.loraAlpha
+                options.loraTargetModules = inherited.loraTargetModules
             }
-            throw JobFailure(JobError(code: "model_not_available", message: "The base model \(job.model) is not installed.",
-                                      param: "model"))
         }
-        let options = job.finch ?? FinchTrainingOptions()
         let method: TrainingMethod = options.trainingType == "full"
             ? .full
             : .lora(LoRAConfiguration(rank: options.loraRank ?? 8, alpha: options.loraAlpha ?? 16,
@@ -32,6 +41,7 @@ enum JobTrainingConfiguration {
             method: method,
             seed: UInt64(job.seed),
             promptLossWeight: job.promptLossWeight,
-            resumeStateInterval: 60)
+            resumeStateInterval: 60,
+            initialAdapterDirectory: initialAdapter)
     }
 }

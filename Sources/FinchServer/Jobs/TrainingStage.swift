@@ -22,7 +22,7 @@ struct TrainingStage {
     func train(_ job: StoredJob) async {
         let stop = StopFlag()
         do {
-            let configuration = try JobTrainingConfiguration.make(for: job, services: services)
+            let configuration = try await JobTrainingConfiguration.make(for: job, services: services)
             let resuming = FileManager.default.fileExists(atPath: configuration.outputDirectory + "/resume_state.safetensors")
             try await services.store.appendEvents([StoredJobEvent(
                 jobID: job.id, createdAt: services.now,
@@ -154,18 +154,29 @@ struct TrainingStage {
 
 /// `ft:{base}:{org}:{suffix}:{id}` — the id part is the job id's random tail, so names are unique.
 /// Legacy fine-tunes keep their era's `{base}:ft-{org}[:{suffix}]-{YYYY-MM-DD-HH-MM-SS}` (creation time).
+/// A model trained further from a fine-tuned one is named after the same base, as OpenAI does.
 enum FineTunedModelName {
+    /// The base a (possibly fine-tuned) model name starts from: `ft:BASE:…` or `BASE:ft-…`.
+    static func base(of model: String) -> String {
+        if model.hasPrefix("ft:") {
+            return String(model.dropFirst(3).prefix { $0 != ":" })
+        }
+        if let range = model.range(of: ":ft-") { return String(model[..<range.lowerBound]) }
+        return model
+    }
+
     static func make(job: StoredJob) -> String {
+        let base = base(of: job.model)
         if job.legacyID != nil {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "yyyy-MM-dd-HH-mm-ss"
             let stamp = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(job.createdAt)))
-            return "\(job.model):ft-\(job.tenant.organization)\(job.suffix.map { ":" + $0 } ?? "")-\(stamp)"
+            return "\(base):ft-\(job.tenant.organization)\(job.suffix.map { ":" + $0 } ?? "")-\(stamp)"
         }
         let tail = job.id.dropFirst(ObjectID.fineTuningJob.count).suffix(8)
-        return "ft:\(job.model):\(job.tenant.organization):\(job.suffix ?? ""):\(tail)"
+        return "ft:\(base):\(job.tenant.organization):\(job.suffix ?? ""):\(tail)"
     }
 
     static func checkpoint(job: StoredJob, step: Int) -> String {
