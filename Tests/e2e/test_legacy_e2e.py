@@ -54,3 +54,46 @@ def test_seed_calls_with_openai_0_28(tmp_path):
 
     assert seen["cancelled"] == "cancelled" and seen["second_cancel"] == 400
     assert seen["model_deleted"] is True
+
+
+def test_classification_metrics_in_compiled_results(tmp_path):
+    """compute_classification_metrics with a validation set: classification columns filled at epoch ends."""
+    import openai as modern
+    reviews = [("a wonderful, moving film", "positive"), ("dull and far too long", "negative"),
+               ("I loved every minute", "positive"), ("a waste of an evening", "negative"),
+               ("brilliant acting throughout", "positive"), ("the plot made no sense", "negative")]
+    def jsonl(rows):
+        return "".join(json.dumps({"prompt": f"Review: {text}\nSentiment:", "completion": f" {label}"}) + "\n"
+                       for text, label in rows).encode()
+    data = tmp_path / "data"
+    shutil.copytree(TINY_LLAMA, data / "models" / "tiny-llama")
+    (data / "model-aliases.json").write_text(json.dumps({"ada": "tiny-llama"}))
+    server = FinchProcess(str(data), env_keys=f"{KEY_A}=org-acme")
+    try:
+        client = modern.OpenAI(base_url=server.base_url, api_key=KEY_A, max_retries=0)
+        train = client.files.create(file=("train.jsonl", jsonl(reviews * 2)), purpose="fine-tune").id
+        valid = client.files.create(file=("valid.jsonl", jsonl(reviews)), purpose="fine-tune").id
+        created = client.post("/fine-tunes", cast_to=object, body={
+            "training_file": train, "validation_file": valid, "model": "ada", "n_epochs": 2, "batch_size": 4,
+            "compute_classification_metrics": True, "classification_positive_class": " positive",
+            "classification_betas": [0.5, 1]})
+        assert created["hyperparams"]["compute_classification_metrics"] is True
+        deadline = __import__("time").time() + 300
+        while True:
+            job = client.get(f"/fine-tunes/{created['id']}", cast_to=object)
+            if job["status"] in ("succeeded", "failed"):
+                break
+            assert __import__("time").time() < deadline
+            __import__("time").sleep(0.3)
+        assert job["status"] == "succeeded", job
+        csv = client.files.content(job["result_files"][0]["id"]).text.splitlines()
+    finally:
+        server.stop()
+    header = csv[0].split(",")
+    for column in ("classification/accuracy", "classification/precision", "classification/recall",
+                   "classification/f0.5", "classification/f1.0"):
+        assert column in header, header
+    accuracy = header.index("classification/accuracy")
+    filled = [row.split(",") for row in csv[1:] if row.split(",")[accuracy]]
+    assert [row[0] for row in filled] == ["3", "6"]  # the two epoch ends (12 examples / batch 4)
+    assert all(0 <= float(row[accuracy]) <= 1 for row in filled)

@@ -51,11 +51,27 @@ actor ProgressRecorder {
                 }
                 try await services.store.appendEvents([StoredJobEvent(
                     jobID: job.id, createdAt: services.now, message: "Checkpoint created at step \(info.step)")])
+                if job.classification != nil { await recordClassification(step: info.step, model: name) }
             case .resumeStateSaved, .finished:
                 break
             }
         } catch {
             logger.error("could not record training progress", metadata: ["job_id": .string(job.id), "error": "\(error)"])
+        }
+    }
+
+    /// Legacy classification metrics of the epoch's checkpoint, as a metrics event of that step.
+    private func recordClassification(step: Int, model: String) async {
+        do {
+            let metrics = try await ClassificationMetrics.evaluate(job: job, modelName: model, services: services)
+            guard let accuracy = metrics["classification/accuracy"] else { return }
+            var data: [String: JSONValue] = ["step": .number(Double(step))]
+            for (key, value) in metrics { data[key] = .number(value) }
+            try await services.store.appendEvents([StoredJobEvent(
+                jobID: job.id, createdAt: services.now, type: .metrics,
+                message: "Classification metrics at step \(step): accuracy=\(String(format: "%.4f", accuracy))", data: .object(data))])
+        } catch {
+            logger.error("classification metrics failed", metadata: ["job_id": .string(job.id), "error": "\(error)"])
         }
     }
 

@@ -44,11 +44,7 @@ struct LegacyFineTunesController {
         job.legacyID = ObjectID.make(ObjectID.legacyFineTune)
         job.classification = try Self.classification(body)
 
-        var events = [StoredJobEvent(jobID: job.id, createdAt: now, message: "Created fine-tune: \(job.legacyID!)")]
-        if job.classification != nil {
-            events.append(StoredJobEvent(jobID: job.id, createdAt: now, level: .warn,
-                                         message: "Classification metrics were requested; Finch does not compute them yet, so the results file has no classification columns."))
-        }
+        let events = [StoredJobEvent(jobID: job.id, createdAt: now, message: "Created fine-tune: \(job.legacyID!)")]
         try await services.store.insertJob(job, events: events)
         services.jobSignals.jobsChanged()
         return try JSONResponse.make(try await render(job, withEvents: true))
