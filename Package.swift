@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "FinchTensorTests", dependencies: ["FinchTensor"]),
         .testTarget(name: "FinchTokenizerTests", dependencies: ["FinchTokenizer", "FinchModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FinchModelsTests", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"], exclude: ["Fixtures"]),
-        .testTarget(name: "FinchTrainingTests", dependencies: ["FinchTraining"], exclude: ["Fixtures"]),
+        .testTarget(name: "FinchTrainingTests", dependencies: ["FinchTraining", "FinchModels", "FinchTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "FinchInferenceTests", dependencies: ["FinchInference", "FinchModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FinchAPITests", dependencies: ["FinchAPI"]),
         .testTarget(name: "FinchStoreTests", dependencies: ["FinchStore", "FinchAPI"]),
