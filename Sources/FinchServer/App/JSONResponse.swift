@@ -17,6 +17,13 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A created object: OpenAI answers 200 with it; Azure 201 with a `Location` header (`/openai/PATH?api-version=`).
+    static func created(_ value: some Encodable, dialect: APIDialect, location path: String, request: Request) throws -> Response {
+        guard dialect == .azure else { return try make(value) }
+        let version = request.uri.queryParameters["api-version"].map(String.init) ?? ""
+        return try make(value, status: .created, headers: [.location: "/openai/\(path)?api-version=\(version)"])
+    }
+
     /// The error body in the dialect of the route.
     static func error(_ error: APIError, dialect: APIDialect) -> Response {
         let status = HTTPResponse.Status(code: error.status)

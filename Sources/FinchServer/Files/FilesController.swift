@@ -50,7 +50,7 @@ struct FilesController {
             services.blobs.removeFile(id: file.id)
             throw error
         }
-        return try respondCreated(file.object, location: "files/\(file.id)", request: request)
+        return try JSONResponse.created(file.object, dialect: dialect, location: "files/\(file.id)", request: request)
     }
 
     @Sendable func list(_ request: Request, context: FinchRequestContext) async throws -> Response {
@@ -100,14 +100,6 @@ struct FilesController {
             throw APIError.noSuchObject("File", id: id)
         }
         return file
-    }
-
-    /// OpenAI answers 200 with the object; Azure 201 with a `Location` header.
-    func respondCreated(_ value: some Encodable, location: String, request: Request) throws -> Response {
-        guard dialect == .azure else { return try JSONResponse.make(value) }
-        let version = request.uri.queryParameters["api-version"].map(String.init) ?? ""
-        return try JSONResponse.make(value, status: .created,
-                                     headers: [.location: "/openai/\(location)?api-version=\(version)"])
     }
 
     private func render(_ page: CursorPage<OpenAIFile>) throws -> Response {

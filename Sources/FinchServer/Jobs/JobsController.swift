@@ -33,11 +33,7 @@ struct JobsController {
         }
         try await services.store.insertJob(job, events: events)
         services.jobSignals.jobsChanged()
-        let object = render(job)
-        guard dialect == .azure else { return try JSONResponse.make(object) }
-        let version = request.uri.queryParameters["api-version"].map(String.init) ?? ""
-        return try JSONResponse.make(object, status: .created,
-                                     headers: [.location: "/openai/fine_tuning/jobs/\(job.id)?api-version=\(version)"])
+        return try JSONResponse.created(render(job), dialect: dialect, location: "fine_tuning/jobs/\(job.id)", request: request)
     }
 
     @Sendable func list(_ request: Request, context: FinchRequestContext) async throws -> Response {
