@@ -48,27 +48,11 @@ struct ChatCompletionResponder {
 
     private func collect(_ streams: [AsyncThrowingStream<GenerationUpdate, any Error>], identity: CompletionIdentity,
                          parseTools: Bool, logprobs: Bool, promptTokens: Int) async throws -> Response {
-        var texts = Array(repeating: "", count: streams.count)
-        var tokenLogprobs = Array(repeating: [TokenLogprob](), count: streams.count)
-        var summaries = [GenerationSummary?](repeating: nil, count: streams.count)
-        do {
-            for try await (i, update) in mergedUpdates(streams) {
-                switch update {
-                case .delta(let text, let entries):
-                    texts[i] += text
-                    tokenLogprobs[i] += entries
-                case .finished(let summary, let entries):
-                    summaries[i] = summary
-                    tokenLogprobs[i] += entries
-                }
-            }
-        } catch {
-            throw APIError.inference(error, model: hosted.name)
-        }
+        let collected = try await CollectedGenerations.collect(streams, model: hosted.name)
+        let texts = collected.texts, tokenLogprobs = collected.logprobs
         var choices: [ChatCompletion.Choice] = []
         var completionTokens = 0
-        for i in streams.indices {
-            guard let summary = summaries[i] else { throw APIError.internalError }
+        for (i, summary) in collected.summaries.enumerated() {
             completionTokens += summary.completionTokens
             var message = ChatResponseMessage(content: texts[i])
             var finish = summary.finishReason.rawValue

@@ -45,27 +45,11 @@ struct TextCompletionResponder {
                                           includeUsage: body.streamOptions?.includeUsage == true, promptTokens: promptTokens)
         if body.stream == true { return stream.response(mergedUpdates(streams), choices: requests.count) }
 
-        var texts = echoes.isEmpty ? Array(repeating: "", count: requests.count) : echoes
-        var entries = Array(repeating: [TokenLogprob](), count: requests.count)
-        var summaries = [GenerationSummary?](repeating: nil, count: requests.count)
-        do {
-            for try await (i, update) in mergedUpdates(streams) {
-                switch update {
-                case .delta(let text, let lp):
-                    texts[i] += text
-                    entries[i] += lp
-                case .finished(let summary, let lp):
-                    summaries[i] = summary
-                    entries[i] += lp
-                }
-            }
-        } catch {
-            throw APIError.inference(error, model: hosted.name)
-        }
+        let collected = try await CollectedGenerations.collect(streams, prefixes: echoes, model: hosted.name)
+        let texts = collected.texts, entries = collected.logprobs
         var choices: [TextCompletion.Choice] = []
         var completionTokens = 0
-        for i in requests.indices {
-            guard let summary = summaries[i] else { throw APIError.internalError }
+        for (i, summary) in collected.summaries.enumerated() {
             completionTokens += summary.completionTokens
             let lp = body.logprobs != nil ? stream.legacyLogprobs(entries[i], startOffset: echoes.isEmpty ? 0 : echoes[i].count) : nil
             choices.append(.init(text: texts[i], index: i, logprobs: lp, finishReason: summary.finishReason.rawValue))
