@@ -62,15 +62,7 @@ struct FileValidationStage {
     }
 
     private func fail(_ job: StoredJob, _ error: JobError) async {
-        do {
-            _ = try await services.store.transitionJob(
-                id: job.id, tenant: nil, from: [.validatingFiles], to: .failed,
-                changes: JobChanges(error: error, finishedAt: services.now, releaseLease: true),
-                events: [StoredJobEvent(jobID: job.id, createdAt: services.now, level: .error, message: error.message)])
-            services.jobSignals.jobsChanged()
-        } catch {
-            logger.error("could not fail job", metadata: ["job_id": .string(job.id), "error": "\(error)"])
-        }
+        await JobFailure(error).record(on: job, from: .validatingFiles, services: services, logger: logger)
     }
 
     /// OpenAI's wording: "The job failed due to an invalid training file. Invalid file format. Example 3, …".
@@ -87,4 +79,17 @@ struct FileValidationStage {
 struct JobFailure: Error {
     let error: JobError
     init(_ error: JobError) { self.error = error }
+
+    /// Fails `job` if it is still in `stage`, with the error as its last event.
+    func record(on job: StoredJob, from stage: JobStatus, services: FinchServices, logger: Logger) async {
+        do {
+            _ = try await services.store.transitionJob(
+                id: job.id, tenant: nil, from: [stage], to: .failed,
+                changes: JobChanges(error: error, finishedAt: services.now, releaseLease: true),
+                events: [StoredJobEvent(jobID: job.id, createdAt: services.now, level: .error, message: error.message)])
+            services.jobSignals.jobsChanged()
+        } catch {
+            logger.error("could not fail job", metadata: ["job_id": .string(job.id), "error": "\(error)"])
+        }
+    }
 }

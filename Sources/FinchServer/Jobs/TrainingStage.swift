@@ -140,15 +140,7 @@ struct TrainingStage {
     }
 
     private func fail(_ job: StoredJob, _ error: JobError) async {
-        do {
-            _ = try await services.store.transitionJob(
-                id: job.id, tenant: nil, from: [.running], to: .failed,
-                changes: JobChanges(error: error, finishedAt: services.now, releaseLease: true),
-                events: [StoredJobEvent(jobID: job.id, createdAt: services.now, level: .error, message: error.message)])
-            services.jobSignals.jobsChanged()
-        } catch {
-            logger.error("could not fail job", metadata: ["job_id": .string(job.id), "error": "\(error)"])
-        }
+        await JobFailure(error).record(on: job, from: .running, services: services, logger: logger)
     }
 }
 
