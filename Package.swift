@@ -57,10 +57,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // MARK: Client (URLSession; no NIO, so it also talks to other OpenAI-compatible servers over https)
+        .target(name: "FinchClient", dependencies: ["FinchAPI"]),
+
         .executableTarget(
             name: "finch",
             dependencies: [
                 "FinchServer",
+                "FinchClient",
                 "FinchModels",
                 "FinchInference",
                 "FinchTraining",
@@ -87,6 +91,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FinchClientTests",
+            dependencies: [
+                "FinchClient",
+                "FinchServer",
+                "FinchAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

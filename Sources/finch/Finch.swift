@@ -15,6 +15,9 @@ struct Finch: AsyncParsableCommand {
             GenerateCommand.self,
             ModelsCommand.self,
             TrainCommand.self,
+            FilesCommand.self,
+            JobsCommand.self,
+            ChatCommand.self,
         ]
     )
 }
