@@ -65,6 +65,32 @@ public struct FinchClient: Sendable {
         try await transport.send(transport.request("GET", ["files", id, "content"]))
     }
 
+    /// `GET /files/{id}/content` into the file at `path`: written under a temporary name next to it and
+    /// renamed, so `path` is never a partial file. Returns the bytes written.
+    @discardableResult
+    public func downloadFile(_ id: String, to path: String) async throws(ClientError) -> Int64 {
+        let temporary = try await transport.download(transport.request("GET", ["files", id, "content"]))
+        let destination = URL(fileURLWithPath: path)
+        let partial = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).partial-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: temporary)
+            try? FileManager.default.removeItem(at: partial)
+        }
+        do {
+            try FileManager.default.moveItem(at: temporary, to: partial)
+            guard rename(partial.path, destination.path) == 0 else {
+                throw ClientError.invalidArgument("Cannot write '\(path)': \(String(cString: strerror(errno))).")
+            }
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
+            return size?.int64Value ?? 0
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .invalidArgument("Cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+
     // MARK: Fine-tuning jobs
 
     public func createJob(_ job: NewFineTuningJob) async throws(ClientError) -> Fetched<FineTuningJob> {

@@ -62,6 +62,22 @@ struct HTTPTransport: Sendable {
         return try Self.checked(answer)
     }
 
+    /// Sends `request` and leaves the body of a 2xx answer in a temporary file (the caller moves or removes it).
+    func download(_ request: URLRequest) async throws(ClientError) -> URL {
+        let answer: (URL, URLResponse)
+        do {
+            answer = try await session.download(for: request)
+        } catch {
+            throw Self.transportError(error, request: request)
+        }
+        if let response = answer.1 as? HTTPURLResponse, !(200..<300).contains(response.statusCode) {
+            let body = (try? Data(contentsOf: answer.0)) ?? Data()
+            try? FileManager.default.removeItem(at: answer.0)
+            throw ClientError.fromResponse(status: response.statusCode, body: body)
+        }
+        return answer.0
+    }
+
     static func checked(_ answer: (Data, URLResponse)) throws(ClientError) -> Data {
         guard let response = answer.1 as? HTTPURLResponse else { throw .unexpectedResponse("The server's answer was not HTTP.") }
         guard (200..<300).contains(response.statusCode) else {

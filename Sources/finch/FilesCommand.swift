@@ -8,7 +8,7 @@ struct FilesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "files",
         abstract: "Upload, list, show and delete files on a Finch (or OpenAI-compatible) server.",
-        subcommands: [Upload.self, List.self, Get.self, Delete.self]
+        subcommands: [Upload.self, List.self, Get.self, Content.self, Delete.self]
     )
 
     struct Upload: AsyncParsableCommand {
@@ -58,6 +58,26 @@ struct FilesCommand: AsyncParsableCommand {
                     ("status", f.status.rawValue), ("created_at", TextFormatting.dateTime(f.createdAt)),
                     ("expires_at", f.expiresAt.map(TextFormatting.dateTime)), ("status_details", f.statusDetails),
                 ])
+            }
+        }
+    }
+
+    struct Content: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a file's content (a job's results CSV, say) to stdout or --output.")
+
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The file id (file-…).") var id: String
+        @Option(name: [.customShort("o"), .long], help: "Write to this file (replaced whole, never left partial).")
+        var output: String?
+
+        func run() async throws {
+            let client = try options.client()
+            if let output {
+                let bytes = try await reportingErrors { try await client.downloadFile(id, to: output) }
+                Terminal.writeError("Wrote \(bytes) bytes to \(output)\n")
+            } else {
+                FileHandle.standardOutput.write(try await reportingErrors { try await client.fileContent(id) })
             }
         }
     }

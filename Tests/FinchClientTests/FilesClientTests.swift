@@ -27,7 +27,7 @@ struct FilesClientTests {
         }
     }
 
-    @Test("a 24 MB file is uploaded whole (streamed from disk) and comes back byte for byte")
+    @Test("a 24 MB file is uploaded whole (streamed from disk) and comes back byte for byte, in memory and into a file")
     func largeUpload() async throws {
         var bytes = [UInt8](repeating: 0, count: 24 << 20)
         for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
@@ -37,6 +37,14 @@ struct FilesClientTests {
                 let uploaded = try await client.uploadFile(path: path, purpose: "user_data").value
                 #expect(uploaded.bytes == Int64(content.count))
                 #expect(try await client.fileContent(uploaded.id) == content)
+                let copy = path + ".copy"
+                #expect(try await client.downloadFile(uploaded.id, to: copy) == Int64(content.count))
+                #expect(FileManager.default.contents(atPath: copy) == content)
+                // A failed download leaves the file as it was, and nothing else in its folder.
+                await #expect(throws: ClientError.self) { try await client.downloadFile("file-nope", to: copy) }
+                #expect(FileManager.default.contents(atPath: copy) == content)
+                let folder = (path as NSString).deletingLastPathComponent
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["blob.bin", "blob.bin.copy"])
             }
         }
     }

@@ -68,7 +68,10 @@ def test_jobs_follow_in_plain_mode_prints_lines_and_ends_with_the_model(finch):
 
     details = cli(finch, "jobs", "get", job_id).stdout
     assert f"fine_tuned_model  {model}" in details and "n_epochs=1 batch_size=16" in details
-    assert json.loads(cli(finch, "jobs", "get", job_id, "--json").stdout)["status"] == "succeeded"
+    job = json.loads(cli(finch, "jobs", "get", job_id, "--json").stdout)
+    assert job["status"] == "succeeded"
+    csv = cli(finch, "files", "content", job["result_files"][0]).stdout.splitlines()
+    assert csv[0] == "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy" and len(csv) == 11
     assert cli(finch, "jobs", "list").stdout.splitlines()[1].split()[:2] == [job_id, "succeeded"]
     events = cli(finch, "jobs", "events", job_id, "--limit", "2").stdout.splitlines()
     assert len(events) == 2 and events[-1].endswith("The job has successfully completed")
