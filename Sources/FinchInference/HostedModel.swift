@@ -51,15 +51,15 @@ public enum ModelHostError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// A loaded model, shared by every request that names it. For a fine-tuned model, `model` is the
-/// base with the adapter applied.
+/// A loaded model, shared by every request that names it. For a LoRA fine-tuned model, `model` runs the
+/// base's network with the adapter added in its forward pass (`AdaptedNetwork`).
 public final class HostedModel: Sendable {
     /// The name requests resolve to (a base model's directory name or a registered adapter name).
     public let name: String
     public let baseName: String
     public let adapterDirectory: URL?
     public let model: LoadedModel
-    /// Bytes of weights this entry added (an adapter shares its base's untouched tensors).
+    /// Bytes of weights this entry added: a LoRA adapter's A and B tensors (it shares the whole base).
     public let bytes: Int64
 
     struct Usage {
@@ -80,7 +80,8 @@ public final class HostedModel: Sendable {
     /// The context window in tokens.
     public var contextLength: Int { model.config.maxPositionEmbeddings }
 
-    var isIdle: Bool { usage.withLock { $0.active == 0 } }
+    /// Whether no generation is using this model.
+    public var isIdle: Bool { usage.withLock { $0.active == 0 } }
     var lastUsed: UInt64 { usage.withLock { $0.lastUsed } }
     func touch() { usage.withLock { $0.lastUsed = DispatchTime.now().uptimeNanoseconds } }
     func beginUse() { usage.withLock { $0.active += 1; $0.lastUsed = DispatchTime.now().uptimeNanoseconds } }

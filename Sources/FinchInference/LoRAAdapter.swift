@@ -6,9 +6,8 @@ import Foundation
 /// `adapter_model.safetensors` with `base_model.model.<HF weight name minus .weight>.lora_A.weight`
 /// (r, in) and `….lora_B.weight` (out, r) per adapted linear layer.
 ///
-/// Applying it builds a network whose adapted weights are W + scale·B·A (scale = alpha/r, or
-/// alpha/√r with rsLoRA); every other tensor is shared with the base, so an adapter costs the memory of
-/// the layers it adapts.
+/// Served, it runs on the shared base network: each adapted linear layer adds scale·B·(A·x) to its output
+/// (scale = alpha/r, or alpha/√r with rsLoRA) — no merged copy of W, so an adapter costs only its A and B.
 public struct LoRAAdapter: Sendable {
     public let rank: Int
     public let alpha: Double
@@ -91,36 +90,15 @@ public struct LoRAAdapter: Sendable {
         return LoRAAdapter(rank: rank, alpha: alpha, useRSLoRA: rs, pairs: pairs)
     }
 
-    /// The base model with this adapter applied (the base is not modified).
-    public func applied(to base: LoadedModel) throws -> LoadedModel {
-        var tensors = base.network.weights.tensors
-        let s = Float(scale)
-        for (name, pair) in pairs {
-            guard let w = tensors[name] else {
-                throw ModelHostError.invalidAdapter("the base model has no weight \(name)")
-            }
-            let (a, b) = pair
-            let r = a.shape[0], C = a.shape[1], OC = b.shape[0]
-            guard w.shape == [OC, C] else {
-                throw ModelHostError.invalidAdapter("\(name): base \(w.shape) vs adapter (\(OC), \(C))")
-            }
-            // merged: (OC, C) = W + s · B (OC, r) @ A (r, C)
-            let merged = w.copy()
-            let mp = merged.ptr, ap = a.ptr, bp = b.ptr
-            parallelFor(OC, minChunk: 8) { rows in
-                for o in rows {
-                    let row = mp + o * C
-                    for k in 0..<r {
-                        let coefficient = s * bp[o * r + k]
-                        if coefficient == 0 { continue }
-                        let arow = ap + k * C
-                        for c in 0..<C { row[c] += coefficient * arow[c] }
-                    }
-                }
-            }
-            tensors[name] = merged
+    /// The base model served with this adapter: the same base network (nothing copied) whose forward pass
+    /// adds scale·B·(A·x) to the adapted linear layers. Throws when the adapter does not fit the base.
+    public func served(on base: LoadedModel) throws -> LoadedModel {
+        let linear: LinearAdapter
+        do {
+            linear = try LinearAdapter(pairs: pairs, scale: scale, base: base.network.weights)
+        } catch let error as LinearAdapterError {
+            throw ModelHostError.invalidAdapter(error.description)
         }
-        let network = try ModelRegistry.build(config: base.config, weights: Weights(tensors))
-        return base.replacingNetwork(network)
+        return base.replacingNetwork(AdaptedNetwork(base: base.network, adapter: linear))
     }
 }

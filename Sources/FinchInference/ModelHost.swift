@@ -155,7 +155,7 @@ public actor ModelHost {
             do {
                 model = try await Self.offPool {
                     LoRAAdapter.isAdapter(directory)
-                        ? try LoRAAdapter.load(directory: directory).applied(to: base.model)
+                        ? try LoRAAdapter.load(directory: directory).served(on: base.model)
                         : try LoRAAdapter.loadFullWeights(directory: directory, base: base.model)
                 }
             } catch let error as ModelHostError {
@@ -163,8 +163,10 @@ public actor ModelHost {
             } catch {
                 throw ModelHostError.loadFailed(model: name, reason: "\(error)")
             }
-            return HostedModel(name: name, baseName: base.name, adapterDirectory: directory, model: model,
-                               bytes: HostedModel.weightBytes(model.network.weights, excluding: base.model.network.weights))
+            // An adapter costs its A/B tensors; fully fine-tuned weights are their own network.
+            let bytes = (model.network as? AdaptedNetwork)?.adapter.bytes
+                ?? HostedModel.weightBytes(model.network.weights, excluding: base.model.network.weights)
+            return HostedModel(name: name, baseName: base.name, adapterDirectory: directory, model: model, bytes: bytes)
         }
     }
 

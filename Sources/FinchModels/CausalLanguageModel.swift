@@ -7,11 +7,17 @@ public protocol CausalLanguageModel: AnyObject, Sendable {
     var weights: Weights { get }
 
     /// tokens: (B,T). With a cache, the tokens continue the cached sequence (B must match the cache's).
-    /// Returns logits (B,T,V), or (B,1,V) for the last position only when `lastOnly`.
-    func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool) throws -> Tensor
+    /// Returns logits (B,T,V), or (B,1,V) for the last position only when `lastOnly`. With an adapter, its
+    /// low-rank updates are added to the outputs of the linear layers it changes (the weights stay as they are).
+    func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool, adapter: LinearAdapter?) throws -> Tensor
 }
 
 extension CausalLanguageModel {
+    /// The forward pass of the network itself (with no adapter of the caller's).
+    public func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool) throws -> Tensor {
+        try forward(tokens: tokens, B: B, T: T, cache: cache, lastOnly: lastOnly, adapter: nil)
+    }
+
     /// An empty key/value cache for B sequences of up to `capacity` tokens.
     public func makeCache(B: Int = 1, capacity: Int) -> KVCache {
         KVCache(L: config.numLayers, B: B, capacity: min(capacity, config.maxPositionEmbeddings),

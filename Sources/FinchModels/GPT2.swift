@@ -38,7 +38,9 @@ public final class GPT2Model: CausalLanguageModel {
         }
     }
 
-    public func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool) throws -> Tensor {
+    public func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool, adapter: LinearAdapter?) throws
+        -> Tensor
+    {
         let past = try checkTokens(tokens, B: B, T: T, cache: cache)
         let c = config
         let C = c.hiddenSize, NH = c.numHeads, hd = c.headDim, I = c.intermediateSize
@@ -58,7 +60,7 @@ public final class GPT2Model: CausalLanguageModel {
         for (l, layer) in layers.enumerated() {
             layernormForward(out: h.ptr, mean: nil, rstd: nil, inp: x.ptr, weight: layer.ln1w.ptr, bias: layer.ln1b.ptr,
                              N: BT, C: C, eps: eps)
-            matmulForward(out: qkv, inp: h, weight: layer.attnW, bias: layer.attnB, layout: .inOut)
+            linearForward(out: qkv, inp: h, weight: layer.attnW, bias: layer.attnB, layout: .inOut, adapter: adapter)
             // qkv: (B,T,3C) -> q, k, v: (B,T,NH,hd)
             for bt in 0..<BT {
                 let src = qkv.ptr + bt * 3 * C
@@ -74,17 +76,18 @@ public final class GPT2Model: CausalLanguageModel {
                 attentionForward(out: att.ptr, att: nil, q: q.ptr, k: k.ptr, v: v.ptr, docIds: nil,
                                  B: B, T: T, past: 0, Tcap: T, NH: NH, NKV: NH, hd: hd, scale: scale)
             }
-            matmulForward(out: o, inp: att, weight: layer.projW, bias: layer.projB, layout: .inOut)
+            linearForward(out: o, inp: att, weight: layer.projW, bias: layer.projB, layout: .inOut, adapter: adapter)
             residualForward(out: x.ptr, a: x.ptr, b: o.ptr, N: BT * C)
             layernormForward(out: h.ptr, mean: nil, rstd: nil, inp: x.ptr, weight: layer.ln2w.ptr, bias: layer.ln2b.ptr,
                              N: BT, C: C, eps: eps)
-            matmulForward(out: fc, inp: h, weight: layer.fcW, bias: layer.fcB, layout: .inOut)
+            linearForward(out: fc, inp: h, weight: layer.fcW, bias: layer.fcB, layout: .inOut, adapter: adapter)
             geluForward(out: fc.ptr, inp: fc.ptr, N: BT * I)
-            matmulForward(out: o, inp: fc, weight: layer.fcProjW, bias: layer.fcProjB, layout: .inOut)
+            linearForward(out: o, inp: fc, weight: layer.fcProjW, bias: layer.fcProjB, layout: .inOut, adapter: adapter)
             residualForward(out: x.ptr, a: x.ptr, b: o.ptr, N: BT * C)
         }
         cache?.length = past + T
-        return finalLogits(x: x, h: h, B: B, T: T, lastOnly: lastOnly, lmHead: lmHead, V: c.vocabSize) { out, inp, N in
+        return finalLogits(x: x, h: h, B: B, T: T, lastOnly: lastOnly, lmHead: lmHead, V: c.vocabSize,
+                           adapter: adapter) { out, inp, N in
             layernormForward(out: out, mean: nil, rstd: nil, inp: inp, weight: lnfW.ptr, bias: lnfB.ptr, N: N, C: C, eps: eps)
         }
     }

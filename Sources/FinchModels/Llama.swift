@@ -65,7 +65,9 @@ public final class LlamaModel: CausalLanguageModel {
         invFreq = c.ropeInvFreq
     }
 
-    public func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool) throws -> Tensor {
+    public func forward(tokens: [Int32], B: Int, T: Int, cache: KVCache?, lastOnly: Bool, adapter: LinearAdapter?) throws
+        -> Tensor
+    {
         let past = try checkTokens(tokens, B: B, T: T, cache: cache)
         let c = config
         let C = c.hiddenSize, NH = c.numHeads, NKV = c.numKVHeads, hd = c.headDim, I = c.intermediateSize
@@ -89,9 +91,9 @@ public final class LlamaModel: CausalLanguageModel {
         let scale = 1 / Float(hd).squareRoot()
         for (l, layer) in layers.enumerated() {
             rmsnormForward(out: h.ptr, rstd: nil, inp: x.ptr, weight: layer.inputNorm.ptr, N: BT, C: C, eps: eps)
-            matmulForward(out: q, inp: h, weight: layer.wq, bias: layer.bq)
-            matmulForward(out: k, inp: h, weight: layer.wk, bias: layer.bk)
-            matmulForward(out: v, inp: h, weight: layer.wv, bias: layer.bv)
+            linearForward(out: q, inp: h, weight: layer.wq, bias: layer.bq, adapter: adapter)
+            linearForward(out: k, inp: h, weight: layer.wk, bias: layer.bk, adapter: adapter)
+            linearForward(out: v, inp: h, weight: layer.wv, bias: layer.bv, adapter: adapter)
             if let qn = layer.qNorm, let kn = layer.kNorm {
                 rmsnormForward(out: q.ptr, rstd: nil, inp: q.ptr, weight: qn.ptr, N: BT * NH, C: hd, eps: eps)
                 rmsnormForward(out: k.ptr, rstd: nil, inp: k.ptr, weight: kn.ptr, N: BT * NKV, C: hd, eps: eps)
@@ -106,34 +108,35 @@ public final class LlamaModel: CausalLanguageModel {
                 attentionForward(out: att.ptr, att: nil, q: q.ptr, k: k.ptr, v: v.ptr, docIds: nil,
                                  B: B, T: T, past: 0, Tcap: T, NH: NH, NKV: NKV, hd: hd, scale: scale)
             }
-            matmulForward(out: o, inp: att.reshaped([B, T, NH * hd]), weight: layer.wo, bias: layer.bo)
+            linearForward(out: o, inp: att.reshaped([B, T, NH * hd]), weight: layer.wo, bias: layer.bo, adapter: adapter)
             residualForward(out: x.ptr, a: x.ptr, b: o.ptr, N: BT * C)
             rmsnormForward(out: h.ptr, rstd: nil, inp: x.ptr, weight: layer.postAttentionNorm.ptr, N: BT, C: C, eps: eps)
-            matmulForward(out: gate, inp: h, weight: layer.wGate, bias: layer.bGate)
-            matmulForward(out: up, inp: h, weight: layer.wUp, bias: layer.bUp)
+            linearForward(out: gate, inp: h, weight: layer.wGate, bias: layer.bGate, adapter: adapter)
+            linearForward(out: up, inp: h, weight: layer.wUp, bias: layer.bUp, adapter: adapter)
             swigluForward(out: gate.ptr, gate: gate.ptr, up: up.ptr, N: BT * I)
-            matmulForward(out: o, inp: gate, weight: layer.wDown, bias: layer.bDown)
+            linearForward(out: o, inp: gate, weight: layer.wDown, bias: layer.bDown, adapter: adapter)
             residualForward(out: x.ptr, a: x.ptr, b: o.ptr, N: BT * C)
         }
         cache?.length = past + T
-        return lmHeadForward(x: x, h: h, B: B, T: T, lastOnly: lastOnly) { out, inp, N in
+        return lmHeadForward(x: x, h: h, B: B, T: T, lastOnly: lastOnly, adapter: adapter) { out, inp, N in
             rmsnormForward(out: out, rstd: nil, inp: inp, weight: finalNorm.ptr, N: N, C: C, eps: eps)
         }
     }
 
     /// Final norm (via `norm`) and logits for all positions or only the last one of each sequence.
     func lmHeadForward(
-        x: Tensor, h: Tensor, B: Int, T: Int, lastOnly: Bool,
+        x: Tensor, h: Tensor, B: Int, T: Int, lastOnly: Bool, adapter: LinearAdapter? = nil,
         norm: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
     ) -> Tensor {
-        finalLogits(x: x, h: h, B: B, T: T, lastOnly: lastOnly, lmHead: lmHead, V: config.vocabSize, norm: norm)
+        finalLogits(x: x, h: h, B: B, T: T, lastOnly: lastOnly, lmHead: lmHead, V: config.vocabSize, adapter: adapter,
+                    norm: norm)
     }
 }
 
 /// Shared tail of every architecture: norm the last hidden states and project to the vocabulary.
 /// x, h: (B,T,C) -> logits (B,T,V) or (B,1,V).
 func finalLogits(
-    x: Tensor, h: Tensor, B: Int, T: Int, lastOnly: Bool, lmHead: Tensor, V: Int,
+    x: Tensor, h: Tensor, B: Int, T: Int, lastOnly: Bool, lmHead: Tensor, V: Int, adapter: LinearAdapter? = nil,
     norm: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
 ) -> Tensor {
     let C = x.shape[2]
@@ -148,6 +151,6 @@ func finalLogits(
     let normed = lastOnly ? Tensor(shape: [B, 1, C]) : h
     norm(normed.ptr, src.ptr, B * rows)
     let logits = Tensor(shape: [B, rows, V])
-    matmulForward(out: logits, inp: normed, weight: lmHead, bias: nil)
+    linearForward(out: logits, inp: normed, weight: lmHead, bias: nil, adapter: adapter)
     return logits
 }

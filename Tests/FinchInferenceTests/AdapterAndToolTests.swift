@@ -28,7 +28,7 @@ func writeAdapter(to dir: URL, scaleB: Float, alpha: Double = 4) throws {
 
 @Suite("LoRA adapters on the model host")
 struct AdapterTests {
-    @Test("a registered adapter is servable at once: W + (alpha/r)·B·A, other tensors shared, base unchanged")
+    @Test("a registered adapter is servable at once on the shared base, which it leaves unchanged")
     func registerAndApply() async throws {
         let root = try modelsDirectory(["a": "llama"])
         defer { try? FileManager.default.removeItem(at: root) }
@@ -45,21 +45,12 @@ struct AdapterTests {
 
         let adapter = try LoRAAdapter.load(directory: adapterDir)
         #expect(adapter.scale == 2)
-        let key = "model.layers.0.self_attn.q_proj.weight"
-        let w = base.model.network.weights.tensors[key]!, merged = tuned.model.network.weights.tensors[key]!
-        let (a, b) = adapter.pairs[key]!
-        var maxDiff: Float = 0
-        for o in 0..<64 {
-            for c in 0..<64 {
-                var delta: Float = 0
-                for k in 0..<2 { delta += b[flat: o * 2 + k] * a[flat: k * 64 + c] }
-                maxDiff = max(maxDiff, abs(w[flat: o * 64 + c] + 2 * delta - merged[flat: o * 64 + c]))
-            }
+        // served unmerged: the tuned model runs the base's weights (the same storages) plus the adapter's A/B
+        let key = "model.layers.0.self_attn.q_proj.weight", embed = "model.embed_tokens.weight"
+        for name in [key, embed] {
+            #expect(base.model.network.weights.tensors[name]!.storage === tuned.model.network.weights.tensors[name]!.storage)
         }
-        #expect(maxDiff < 1e-5)
-        let embed = "model.embed_tokens.weight"
-        #expect(base.model.network.weights.tensors[embed]!.storage === tuned.model.network.weights.tensors[embed]!.storage)
-        #expect(tuned.bytes < base.bytes / 4)
+        #expect(tuned.bytes == Int64(adapter.pairs.values.reduce(0) { $0 + $1.a.count + $1.b.count }) * 4)
 
         let prompt = GenerationRequest(promptIds: [1, 2, 3, 4], maxTokens: 12, sampling: .greedy)
         let fromBase = try await run(host, base, prompt).1?.tokenIds
