@@ -110,6 +110,9 @@ final class GenerationSession: @unchecked Sendable {
         matcher = StopSequenceMatcher(request.stop)
     }
 
+    /// Tokens generated so far.
+    var completionTokens: Int { tokens.count }
+
     /// Runs one forward pass (the prompt first, then one token). Returns true when the session is over.
     /// Errors end the session; the caller reports them.
     func step() throws -> Bool {

@@ -226,8 +226,10 @@ public actor ModelHost {
     // MARK: Generating
 
     /// Streams a generation. It waits its turn on the compute thread; ending the iteration early (or
-    /// cancelling the consuming task) stops it at the next token.
-    public nonisolated func generate(_ hosted: HostedModel, _ request: GenerationRequest)
+    /// cancelling the consuming task) stops it before its next forward pass, and `onCancelled` then hears
+    /// how many tokens it had generated.
+    public nonisolated func generate(_ hosted: HostedModel, _ request: GenerationRequest,
+                                     onCancelled: (@Sendable (_ completionTokens: Int) -> Void)? = nil)
         -> AsyncThrowingStream<GenerationUpdate, any Error>
     {
         let (stream, continuation) = AsyncThrowingStream<GenerationUpdate, any Error>.makeStream()
@@ -240,7 +242,10 @@ public actor ModelHost {
         ComputeScheduler.shared.submit(.init(session: session) { [weak self] error in
             hosted.endUse()
             switch error {
-            case nil, is CancellationError: continuation.finish()
+            case nil: continuation.finish()
+            case is CancellationError:
+                onCancelled?(session.completionTokens)
+                continuation.finish()
             case let error?: continuation.finish(throwing: error)
             }
             if let self, self.configuration.memoryBudgetBytes != nil {

@@ -3,6 +3,7 @@ import FinchInference
 import FinchTokenizer
 import Foundation
 import Hummingbird
+import Logging
 
 /// Answers one `POST /chat/completions`: renders the conversation with the model's chat template,
 /// generates `n` choices on the model host and replies with a `chat.completion` or, with `stream: true`,
@@ -11,6 +12,8 @@ struct ChatCompletionResponder {
     let host: ModelHost
     let hosted: HostedModel
     let now: Int64
+    /// The request's logger (its metadata carries the request id).
+    let logger: Logger
 
     func respond(_ body: ChatCompletionRequest, raw: TemplateValue) async throws -> Response {
         var options = try DecodingOptions(
@@ -35,7 +38,7 @@ struct ChatCompletionResponder {
         }
         let requests = try options.requests(promptIds: promptIds, contextLength: hosted.contextLength, promptParam: "messages")
         let identity = CompletionIdentity(id: ObjectID.make(ObjectID.chatCompletion), created: now, model: hosted.name)
-        let streams = requests.map { host.generate(hosted, $0) }
+        let streams = host.generations(hosted, requests, logger: logger)
         let parseTools = conversation.tools != nil
         if body.stream == true {
             return ChatStream(identity: identity, choices: requests.count, parseTools: parseTools,

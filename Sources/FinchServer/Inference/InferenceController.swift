@@ -23,16 +23,21 @@ struct InferenceController {
     }
 
     @Sendable func chatCompletions(_ request: Request, context: FinchRequestContext) async throws -> Response {
-        let (body, raw) = try await Self.readBody(request, as: ChatCompletionRequest.self, context: context)
+        var request = request
+        let (body, raw) = try await Self.readBody(&request, as: ChatCompletionRequest.self, context: context)
         let hosted = try await model(named: modelName(body.model, context), context: context)
-        return try await ChatCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now)
-            .respond(body, raw: raw)
+        let responder = ChatCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now, logger: context.logger)
+        if body.stream == true { return try await responder.respond(body, raw: raw) }
+        return try await ClientDisconnect.stoppingGeneration(of: request) { try await responder.respond(body, raw: raw) }
     }
 
     @Sendable func completions(_ request: Request, context: FinchRequestContext) async throws -> Response {
-        let (body, _) = try await Self.readBody(request, as: CompletionRequest.self, context: context)
+        var request = request
+        let (body, _) = try await Self.readBody(&request, as: CompletionRequest.self, context: context)
         let hosted = try await model(named: modelName(body.model, context), context: context)
-        return try await TextCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now).respond(body)
+        let responder = TextCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now, logger: context.logger)
+        if body.stream == true { return try await responder.respond(body) }
+        return try await ClientDisconnect.stoppingGeneration(of: request) { try await responder.respond(body) }
     }
 
     /// The deployment of an Azure path, else the body's `model`.
@@ -78,11 +83,11 @@ struct InferenceController {
         return nil
     }
 
-    /// The typed body (OpenAI's 400s for bad JSON and types) and the same JSON as ordered template values.
-    static func readBody<T: Decodable>(_ request: Request, as type: T.Type, context: FinchRequestContext) async throws
+    /// The typed body (OpenAI's 400s for bad JSON and types) and the same JSON as ordered template values;
+    /// `request` keeps the collected body.
+    static func readBody<T: Decodable>(_ request: inout Request, as type: T.Type, context: FinchRequestContext) async throws
         -> (T, TemplateValue)
     {
-        var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)

@@ -2,6 +2,7 @@ import FinchAPI
 import FinchInference
 import Foundation
 import Hummingbird
+import Logging
 
 /// Answers one legacy `POST /completions`: every prompt of `prompt` gets `n` choices (choice index
 /// `prompt_index * n + i`), as a `text_completion` or streamed `text_completion` chunks.
@@ -9,6 +10,8 @@ struct TextCompletionResponder {
     let host: ModelHost
     let hosted: HostedModel
     let now: Int64
+    /// The request's logger (its metadata carries the request id).
+    let logger: Logger
 
     struct Prompt {
         let ids: [Int]
@@ -38,7 +41,7 @@ struct TextCompletionResponder {
             requests += try options.requests(promptIds: prompt.ids, contextLength: hosted.contextLength, promptParam: "prompt")
         }
         let identity = CompletionIdentity(id: ObjectID.make(ObjectID.completion), created: now, model: hosted.name)
-        let streams = requests.map { host.generate(hosted, $0) }
+        let streams = host.generations(hosted, requests, logger: logger)
         let echoes = body.echo == true ? prompts.flatMap { p in Array(repeating: p.text, count: options.n) } : []
         let promptTokens = prompts.reduce(0) { $0 + $1.ids.count }
         let stream = TextCompletionStream(identity: identity, echoes: echoes, logprobs: body.logprobs != nil,
