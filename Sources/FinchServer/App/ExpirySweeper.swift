@@ -1,4 +1,5 @@
 import FinchStore
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -42,10 +43,16 @@ package struct ExpirySweeper: Service {
         }
     }
 
+    /// A file blob is renamed into place before its row is committed, and this runs while the server
+    /// already takes uploads: a blob written in the last minute may be an upload whose row is being
+    /// committed now, so only older blobs without a row are removed.
     package func removeOrphans() async {
+        let cutoff = Date().addingTimeInterval(-60)
         do {
             let files = try await services.store.allFileIDs()
             for id in services.blobs.storedFileIDs() where !files.contains(id) {
+                let written = (try? FileManager.default.attributesOfItem(atPath: services.blobs.path(forFile: id)))?[.modificationDate]
+                guard let written = written as? Date, written < cutoff else { continue }
                 services.blobs.removeFile(id: id)
             }
             let uploads = try await services.store.allUploadIDs()
