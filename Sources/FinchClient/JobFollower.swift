@@ -48,20 +48,22 @@ public struct JobFollower: Sendable {
     }
 
     /// Polls every `interval`, handing each update to `onUpdate`, until the job is terminal, and returns
-    /// the finished job. A server that is briefly unreachable or answers 5xx (restarting, say) is polled
-    /// again, up to `retries` times in a row.
+    /// the finished job. Once a poll has succeeded, a server that is briefly unreachable or answers 5xx
+    /// (restarting, say) is polled again, up to `retries` times in a row; the first poll fails at once.
     public mutating func follow(interval: Duration = .seconds(1), retries: Int = 30,
                                 onUpdate: (FollowUpdate) -> Void) async throws -> FineTuningJob {
         var failures = 0
+        var reached = false
         while true {
             do {
                 let update = try await poll()
+                reached = true
                 failures = 0
                 onUpdate(update)
                 if update.job.status.isTerminal { return update.job }
             } catch {
                 failures += 1
-                guard failures <= retries, error.isTransient else { throw error }
+                guard reached, failures <= retries, error.isTransient else { throw error }
             }
             try await Task.sleep(for: interval)
         }

@@ -81,6 +81,18 @@ struct JobsClientTests {
         }
     }
 
+    @Test("following a job of a server that is not there fails at the first poll, without retrying",
+          .timeLimit(.minutes(1)))
+    func followWithoutServer() async throws {
+        let client = FinchClient(settings: ClientSettings(baseURL: URL(string: "http://127.0.0.1:9/v1")!, apiKey: nil))
+        var follower = JobFollower(client: client, jobID: "ftjob-x")
+        var updates = 0
+        let error = await #expect(throws: ClientError.self) {
+            try await follower.follow(interval: .seconds(3600)) { _ in updates += 1 }  // a retry would wait an hour
+        }
+        #expect(error?.isTransient == true && updates == 0)
+    }
+
     @Test("an id with a slash or a question mark stays one path segment")
     func encodedIDs() async throws {
         try await LiveFinch.run { client, _ in

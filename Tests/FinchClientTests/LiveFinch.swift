@@ -2,8 +2,8 @@ import FinchClient
 import FinchServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Logging
+import ServiceLifecycle
 
 /// A real Finch — the whole application of `finch serve`, router and job worker — listening on a free
 /// loopback port over a temporary data directory with the tiny llama fixture as base model `tiny-llama`.
@@ -18,6 +18,9 @@ enum LiveFinch {
         .appendingPathComponent("../FinchModelsTests/Fixtures/tiny/llama").standardized.path
 
     /// Runs `body` with a client of a fresh server (sending `key`) and the server's data directory.
+    /// The server listens on 127.0.0.1 port 0 (the port it picked is reported at start); the client uses
+    /// that address, not `localhost`, which curl may also try as ::1 — where another process could listen
+    /// on the same port number.
     static func run<Value: Sendable>(key: String? = LiveFinch.key,
                                      _ body: @Sendable (FinchClient, String) async throws -> Value) async throws -> Value {
         let directory = NSTemporaryDirectory() + "finch-client-test-" + UUID().uuidString
@@ -25,15 +28,34 @@ enum LiveFinch {
         try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: tinyLlama, toPath: directory + "/models/tiny-llama")
         var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
         configuration.dataDirectory = directory
         configuration.apiKeys = try APIKeyRing.parse("\(Self.key)=org-a/proj-1")
         var logger = Logger(label: "finch-client-test")
-        logger.logLevel = .warning
-        let app = try buildApplication(configuration: configuration, logger: logger)
-        return try await app.test(.live) { server in
-            guard let port = server.port else { throw ClientError.transport("the live test server has no port") }
-            let settings = ClientSettings(baseURL: URL(string: "http://localhost:\(port)/v1")!, apiKey: key)
-            return try await body(FinchClient(settings: settings), directory)
+        logger.logLevel = .critical  // a job cut short by the end of a test logs errors that are expected
+        let ports = AsyncStream.makeStream(of: Int.self)
+        let app = try buildApplication(configuration: configuration, logger: logger) { port in
+            ports.continuation.yield(port)
+            ports.continuation.finish()
+        }
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            defer { group.cancelAll() }
+            var started = ports.stream.makeAsyncIterator()
+            guard let port = await started.next() else { throw ClientError.transport("the test server did not start") }
+            let settings = ClientSettings(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: key)
+            do {
+                let value = try await body(FinchClient(settings: settings), directory)
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return value
+            } catch {
+                await services.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
         }
     }
 
