@@ -4,6 +4,11 @@ import PackageDescription
 /// Finch: a self-hosted fine-tuning server that speaks the OpenAI API.
 /// Layout and rules: shared/DESIGN.md §2. Engine targets never import NIO, Hummingbird or GRDB;
 /// server targets never call BLAS.
+
+/// Engine kernels are compiled for the CPU that builds them (AVX2/FMA or AVX-512 where present, instead of
+/// x86-64's SSE2 baseline): `make` builds on the machine that runs Finch, so the binary never moves.
+let engineSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+
 let package = Package(
     name: "Finch",
     platforms: [.macOS(.v14)],
@@ -27,11 +32,13 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "FinchTensor", dependencies: ["CBLAS"]),
+        .target(name: "FinchTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
         .target(name: "FinchTokenizer"),
-        .target(name: "FinchModels", dependencies: ["FinchTensor", "FinchTokenizer"]),
-        .target(name: "FinchTraining", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
-        .target(name: "FinchInference", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"]),
+        .target(name: "FinchModels", dependencies: ["FinchTensor", "FinchTokenizer"], swiftSettings: engineSettings),
+        .target(name: "FinchTraining", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"],
+                swiftSettings: engineSettings),
+        .target(name: "FinchInference", dependencies: ["FinchModels", "FinchTensor", "FinchTokenizer"],
+                swiftSettings: engineSettings),
 
         // MARK: Server
         .target(name: "FinchAPI"),
@@ -101,8 +108,8 @@ let package = Package(
                 "FinchServer",
                 "FinchAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

@@ -19,10 +19,13 @@ public func residualForward(out: UnsafeMutablePointer<Float>, a: UnsafePointer<F
 /// gate, up, out: (B,T,C) flattened to N values; out may alias gate or up.
 public func swigluForward(out: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int) {
     parallelFor(N, minChunk: 1 << 13) { r in
-        for i in r {
+        forEachLane8(r, lanes: { i in
+            let g = load8(gate + i)
+            store8(g / (1 + exp8(-g)) * load8(up + i), out + i)
+        }, scalar: { i in
             let g = gate[i]
             out[i] = g / (1 + expf(-g)) * up[i]
-        }
+        })
     }
 }
 

@@ -15,6 +15,15 @@ public final class TensorStorage: @unchecked Sendable {
         owner = nil
     }
 
+    /// Allocates `count` values without clearing them: only for buffers a kernel overwrites in full
+    /// (a GEMM with beta 0, a norm's output), where zero-filling first would be wasted memory traffic.
+    public init(uninitializedCount count: Int) {
+        precondition(count >= 0, "negative tensor size")
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+        owner = nil
+    }
+
     /// Wraps memory that `owner` keeps alive (and writable, e.g. a private copy-on-write map).
     public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
         self.base = base
@@ -36,6 +45,11 @@ public struct Tensor: Sendable {
         self.shape = shape
         storage = TensorStorage(count: shape.reduce(1, *))
         offset = 0
+    }
+
+    /// A new tensor whose values are left unset: for outputs a kernel writes in full before anything reads them.
+    public static func uninitialized(shape: [Int]) -> Tensor {
+        Tensor(shape: shape, storage: TensorStorage(uninitializedCount: shape.reduce(1, *)))
     }
 
     /// A new tensor holding `values` (row-major), which must fill `shape`.

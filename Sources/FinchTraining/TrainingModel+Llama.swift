@@ -30,9 +30,10 @@ extension TrainingModel {
         var acts: [LlamaBlockActivations] = []
         for blk in blocks {
             let L = blk.linears
-            let rstd1 = Tensor(shape: [N]), h1 = Tensor(shape: [N, C])
+            let rstd1 = Tensor.uninitialized(shape: [N]), h1 = Tensor.uninitialized(shape: [N, C])
             rmsnormForward(out: h1.ptr, rstd: rstd1.ptr, inp: x.ptr, weight: blk.norm1.w.ptr, N: N, C: C, eps: eps)
-            let q = Tensor(shape: [N, NH, hd]), k = Tensor(shape: [N, NKV, hd]), v = Tensor(shape: [N, NKV, hd])
+            let q = Tensor.uninitialized(shape: [N, NH, hd]), k = Tensor.uninitialized(shape: [N, NKV, hd])
+            let v = Tensor.uninitialized(shape: [N, NKV, hd])
             var saved = [L[0].forward(out: q, inp: h1, N: N, train: training, rng: &rng),
                          L[1].forward(out: k, inp: h1, N: N, train: training, rng: &rng),
                          L[2].forward(out: v, inp: h1, N: N, train: training, rng: &rng)]
@@ -47,23 +48,24 @@ extension TrainingModel {
             }
             ropeForward(x: q.ptr, cos: cosT.ptr, sin: sinT.ptr, BT: N, NH: NH, hd: hd)
             ropeForward(x: k.ptr, cos: cosT.ptr, sin: sinT.ptr, BT: N, NH: NKV, hd: hd)
-            let att = Tensor(shape: [attentionVarlenProbCount(cuSeqlens: batch.cuSeqlens, NH: NH)])
-            let attOut = Tensor(shape: [N, NH * hd])
+            let att = Tensor.uninitialized(shape: [attentionVarlenProbCount(cuSeqlens: batch.cuSeqlens, NH: NH)])
+            let attOut = Tensor.uninitialized(shape: [N, NH * hd])
             attentionVarlenForward(out: attOut.ptr, att: att.ptr, q: q.ptr, k: k.ptr, v: v.ptr, cuSeqlens: batch.cuSeqlens,
                                    NH: NH, NKV: NKV, hd: hd, scale: scale)
-            let o = Tensor(shape: [N, C])
+            let o = Tensor.uninitialized(shape: [N, C])
             saved.append(L[3].forward(out: o, inp: attOut, N: N, train: training, rng: &rng))
-            let xmid = Tensor(shape: [N, C])
+            let xmid = Tensor.uninitialized(shape: [N, C])
             residualForward(out: xmid.ptr, a: x.ptr, b: o.ptr, N: N * C)
-            let rstd2 = Tensor(shape: [N]), h2 = Tensor(shape: [N, C])
+            let rstd2 = Tensor.uninitialized(shape: [N]), h2 = Tensor.uninitialized(shape: [N, C])
             rmsnormForward(out: h2.ptr, rstd: rstd2.ptr, inp: xmid.ptr, weight: blk.norm2.w.ptr, N: N, C: C, eps: eps)
-            let gate = Tensor(shape: [N, I]), up = Tensor(shape: [N, I]), act = Tensor(shape: [N, I])
+            let gate = Tensor.uninitialized(shape: [N, I]), up = Tensor.uninitialized(shape: [N, I])
+            let act = Tensor.uninitialized(shape: [N, I])
             saved.append(L[4].forward(out: gate, inp: h2, N: N, train: training, rng: &rng))
             saved.append(L[5].forward(out: up, inp: h2, N: N, train: training, rng: &rng))
             swigluForward(out: act.ptr, gate: gate.ptr, up: up.ptr, N: N * I)
-            let down = Tensor(shape: [N, C])
+            let down = Tensor.uninitialized(shape: [N, C])
             saved.append(L[6].forward(out: down, inp: act, N: N, train: training, rng: &rng))
-            let xout = Tensor(shape: [N, C])
+            let xout = Tensor.uninitialized(shape: [N, C])
             residualForward(out: xout.ptr, a: xmid.ptr, b: down.ptr, N: N * C)
             acts.append(LlamaBlockActivations(
                 xin: x, rstd1: rstd1, h1: h1, qPre: qPre, kPre: kPre, rstdQ: rstdQ, rstdK: rstdK, q: q, k: k, v: v,

@@ -46,7 +46,7 @@ extension TrainingModel {
             (xL, llamaActs) = llamaForward(batch: batch, x0: x0, cosT: cosT, sinT: sinT, training: gradScale != nil, rng: &rng)
         }
         // final norm: hf (N,C)
-        let hf = Tensor(shape: [N, C]), meanF = Tensor(shape: [N]), rstdF = Tensor(shape: [N])
+        let hf = Tensor.uninitialized(shape: [N, C]), meanF = Tensor(shape: [N]), rstdF = Tensor(shape: [N])
         if isGPT2 {
             layernormForward(out: hf.ptr, mean: meanF.ptr, rstd: rstdF.ptr, inp: xL.ptr, weight: finalNorm.w.ptr,
                              bias: finalNorm.b?.ptr, N: N, C: C, eps: eps)
@@ -59,9 +59,9 @@ extension TrainingModel {
         var start = 0
         while start < M {
             let rows = min(Self.logitChunk, M - start)
-            let hRows = Tensor(shape: [rows, C])
+            let hRows = Tensor.uninitialized(shape: [rows, C])
             for r in 0..<rows { (hRows.ptr + r * C).update(from: hf.ptr + Int(batch.lossRows[start + r]) * C, count: C) }
-            let logits = Tensor(shape: [rows, V])
+            let logits = Tensor.uninitialized(shape: [rows, V])
             matmulForward(out: logits.ptr, inp: hRows.ptr, weight: lmHead.ptr, bias: nil, N: rows, C: C, OC: V)
             let losses = Tensor(shape: [rows]), correct = Tensor(shape: [rows])
             batch.targets.withUnsafeBufferPointer { tg in

@@ -105,6 +105,7 @@ struct TrainCommand: ParsableCommand {
     static func report(_ event: TrainingEvent) {
         switch event {
         case .started(let p):
+            FileHandle.standardError.write(Data(("compute: \(ComputeBackend.summary)\n").utf8))
             FileHandle.standardError.write(Data(("examples=\(p.examples) validation=\(p.validationExamples) epochs=\(p.epochs) batch_size=\(p.batchSize) "
                   + String(format: "lr=%.3g", p.learningRate) + " steps=\(p.totalSteps) trainable=\(p.trainableParameters)"
                   + (p.truncatedExamples > 0 ? " truncated=\(p.truncatedExamples)" : "")

@@ -19,6 +19,10 @@ epochs="${EPOCHS:-3}"
 out="$here/results"
 mkdir -p "$out"
 export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" FINCH_THREADS="$threads"
+# OpenBLAS picks its kernels for the CPU unless OPENBLAS_CORETYPE forces a set; this workplace's machines export
+# OPENBLAS_CORETYPE=Haswell (AVX2). BLAS_CORE=auto (default) lets OpenBLAS detect the CPU; BLAS_CORE=Haswell
+# (or any OpenBLAS core name) forces one, for Finch and for the sgemm peak alike. torch uses MKL either way.
+if [ "${BLAS_CORE:-auto}" = auto ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE="$BLAS_CORE"; fi
 
 "$py" "$here/sgemm_peak.py" | tee "$out/sgemm.json"
 
@@ -32,7 +36,9 @@ wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", t)
 h, m, s = (float(x) if x else 0 for x in wall.groups())
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
 rows = [l.split(",") for l in open(sys.argv[2]).read().splitlines()[1:]]
-print(json.dumps({"wall_s": h * 3600 + m * 60 + s, "peak_rss_mb": rss / 1024, "first_loss": float(rows[0][1]),
+compute = re.search(r"compute: (.*)", t)
+print(json.dumps({"compute": compute.group(1) if compute else None,
+                  "wall_s": h * 3600 + m * 60 + s, "peak_rss_mb": rss / 1024, "first_loss": float(rows[0][1]),
                   "last_loss": float(rows[-1][1]), "steps": len(rows)}))
 PY
 rm -rf "$run"

@@ -16,13 +16,18 @@ public func swigluBackward(
     dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int
 ) {
     parallelFor(N, minChunk: 1 << 13) { r in
-        for i in r {
+        forEachLane8(r, lanes: { i in
+            let g = load8(gate + i), d = load8(dout + i)
+            let s = 1 / (1 + exp8(-g))
+            store8(load8(dup + i) + d * (g * s), dup + i)
+            store8(load8(dgate + i) + d * load8(up + i) * s * (1 + g * (1 - s)), dgate + i)
+        }, scalar: { i in
             let g = gate[i]
             let s = 1 / (1 + expf(-g))
             let silu = g * s
             dup[i] += dout[i] * silu
             dgate[i] += dout[i] * up[i] * s * (1 + g * (1 - s))
-        }
+        })
     }
 }
 

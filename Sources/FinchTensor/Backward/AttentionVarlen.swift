@@ -32,13 +32,19 @@ public func attentionVarlenForward(
                 p[j] = sc
                 maxScore = max(maxScore, sc)
             }
-            var total: Float = 0
-            for j in 0...t {
+            var sums = SIMD8<Float>(repeating: 0)
+            var tail: Float = 0
+            let shift = SIMD8<Float>(repeating: maxScore)
+            forEachLane8(0..<(t + 1), lanes: { j in
+                let e = exp8(load8(p + j) - shift)
+                store8(e, p + j)
+                sums += e
+            }, scalar: { j in
                 let e = expf(p[j] - maxScore)
                 p[j] = e
-                total += e
-            }
-            let inv = 1 / total
+                tail += e
+            })
+            let inv = 1 / (sums.sum() + tail)
             o.update(repeating: 0, count: hd)
             for j in 0...t {
                 p[j] *= inv

@@ -16,21 +16,32 @@ public func crossEntropyForwardBackward(
         for m in rows {
             let x = logits + m * V
             let target = Int(targets[m])
+            // the maximum eight lanes at a time, then its first index (torch.argmax's tie rule)
+            var lanesMax = SIMD8<Float>(repeating: -.infinity)
             var maxv = -Float.infinity
+            forEachLane8(0..<V, lanes: { i in
+                let v = load8(x + i)
+                lanesMax.replace(with: v, where: v .> lanesMax)
+            },
+                         scalar: { i in maxv = max(maxv, x[i]) })
+            maxv = max(maxv, lanesMax.max())
             var argmax = 0
-            for i in 0..<V where x[i] > maxv {
-                maxv = x[i]
-                argmax = i
-            }
-            var total: Float = 0
-            for i in 0..<V { total += expf(x[i] - maxv) }
+            while argmax < V - 1 && x[argmax] != maxv { argmax += 1 }
+            var sums = SIMD8<Float>(repeating: 0)
+            var tail: Float = 0
+            let shift = SIMD8<Float>(repeating: maxv)
+            forEachLane8(0..<V, lanes: { i in sums += exp8(load8(x + i) - shift) },
+                         scalar: { i in tail += expf(x[i] - maxv) })
+            let total = sums.sum() + tail
             let lse = maxv + logf(total)
             losses[m] = lse - x[target]
             correct[m] = argmax == target ? 1 : 0
             guard let gradScale else { continue }
             let g = weights[m] * gradScale
             let inv = 1 / total
-            for i in 0..<V { x[i] = expf(x[i] - maxv) * inv * g }
+            let factor = inv * g
+            forEachLane8(0..<V, lanes: { i in store8(exp8(load8(x + i) - shift) * factor, x + i) },
+                         scalar: { i in x[i] = expf(x[i] - maxv) * factor })
             x[target] -= g
         }
     }
