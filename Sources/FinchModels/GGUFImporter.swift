@@ -57,21 +57,26 @@ public struct GGUFImporter {
         return c
     }
 
+    /// GGUF → HF names of the tensors outside the blocks (shared with the GGUF export).
+    static let topLevelNames = [
+        "token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+        "output.weight": "lm_head.weight",
+    ]
+    /// GGUF → HF names inside block `blk.N.` / `model.layers.N.` (shared with the GGUF export).
+    static let layerNames = [
+        "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+        "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+        "attn_output": "self_attn.o_proj", "attn_q_norm": "self_attn.q_norm", "attn_k_norm": "self_attn.k_norm",
+        "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj",
+    ]
+
     /// The HF name of a GGUF tensor, or nil for tensors HF does not store.
     public static func hfName(_ gguf: String) -> String? {
-        let top = ["token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
-                   "output.weight": "lm_head.weight"]
-        if let n = top[gguf] { return n }
+        if let n = topLevelNames[gguf] { return n }
         let parts = gguf.split(separator: ".", maxSplits: 2).map(String.init)
         guard parts.count == 3, parts[0] == "blk", let layer = Int(parts[1]) else { return nil }
-        let names = [
-            "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
-            "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
-            "attn_output": "self_attn.o_proj", "attn_q_norm": "self_attn.q_norm", "attn_k_norm": "self_attn.k_norm",
-            "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj",
-        ]
         let rest = parts[2].split(separator: ".", maxSplits: 1).map(String.init)
-        guard rest.count == 2, let hf = names[rest[0]], rest[1] == "weight" || rest[1] == "bias" else { return nil }
+        guard rest.count == 2, let hf = layerNames[rest[0]], rest[1] == "weight" || rest[1] == "bias" else { return nil }
         return "model.layers.\(layer).\(hf).\(rest[1])"
     }
 

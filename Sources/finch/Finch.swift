@@ -15,6 +15,8 @@ struct Finch: AsyncParsableCommand {
             GenerateCommand.self,
             ModelsCommand.self,
             TrainCommand.self,
+            ExportCommand.self,
+            LogitsCommand.self,
             FilesCommand.self,
             JobsCommand.self,
             ChatCommand.self,

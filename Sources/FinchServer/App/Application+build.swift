@@ -17,6 +17,7 @@ public func buildRouter(services: FinchServices) -> Router<FinchRequestContext> 
     InferenceController(services: services, dialect: .openAI).addRoutes(to: openAI)
     JobsController(services: services, dialect: .openAI).addRoutes(to: openAI)
     ModelsController(services: services, dialect: .openAI).addRoutes(to: openAI)
+    ModelExportController(services: services).addRoutes(to: openAI)
     LegacyFineTunesController(services: services).addRoutes(to: openAI)
 
     let azure = router.group("openai")
