@@ -94,7 +94,7 @@ let package = Package(
                 "FinchServer",
                 "FinchStore",
                 "FinchAPI",
-                "FinchInference", "FinchModels", "FinchTokenizer",
+                "FinchInference", "FinchModels", "FinchTokenizer", "FinchTraining",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,8 +108,8 @@ let package = Package(
                 "FinchServer",
                 "FinchAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

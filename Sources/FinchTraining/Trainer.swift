@@ -51,7 +51,7 @@ final class TrainingSession {
         let trainExamples = try TrainingData.load(contentsOf: URL(fileURLWithPath: c.trainingFile), role: .training)
         let validExamples = try c.validationFile.map { try TrainingData.load(contentsOf: URL(fileURLWithPath: $0), role: .validation) } ?? []
         let modelConfig = try ModelConfig.load(directory: modelDir)
-        let maxLen = min(c.maxSequenceLength ?? min(modelConfig.maxPositionEmbeddings, 4096), modelConfig.maxPositionEmbeddings)
+        let maxLen = c.sequenceLength(model: modelConfig)
         let tok = try ExampleTokenizer(modelDirectory: modelDir, maxLength: maxLen, promptLossWeight: c.promptLossWeight)
         train = try trainExamples.map(tok.tokenize)
         valid = try validExamples.map(tok.tokenize)
@@ -100,17 +100,7 @@ final class TrainingSession {
     /// Packs examples into micro-batches of at most `microBatchTokens` tokens (an example longer than the
     /// budget gets a micro-batch of its own).
     func microBatches(_ examples: [TokenizedExample]) -> [MicroBatch] {
-        var out: [MicroBatch] = []
-        var cur = MicroBatch()
-        for ex in examples where !ex.tokens.isEmpty {
-            if cur.tokenCount > 0 && cur.tokenCount + ex.tokens.count > config.microBatchTokens {
-                out.append(cur)
-                cur = MicroBatch()
-            }
-            cur.append(tokens: ex.tokens, lossWeights: ex.weights)
-        }
-        if cur.tokenCount > 0 { out.append(cur) }
-        return out
+        MicroBatch.pack(examples, budget: config.microBatchTokens)
     }
 
     /// Forward-only statistics over `examples`.

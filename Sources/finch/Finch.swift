@@ -17,6 +17,7 @@ struct Finch: AsyncParsableCommand {
             TrainCommand.self,
             ExportCommand.self,
             LogitsCommand.self,
+            PrepareDataCommand.self,
             FilesCommand.self,
             JobsCommand.self,
             ChatCommand.self,

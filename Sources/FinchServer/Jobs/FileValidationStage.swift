@@ -7,7 +7,8 @@ import NIOPosix
 
 /// `validating_files`: reads the training (and validation) file with the trainer's own parser, so what
 /// validates here trains later; fails the job with OpenAI's error codes, or queues it with its
-/// `"auto"` hyperparameters resolved.
+/// `"auto"` hyperparameters resolved. The parser's checks (`DataFileCheck`) are those `finch prepare-data`
+/// reports, and a job's error is that report's verdict.
 struct FileValidationStage {
     let services: FinchServices
     let logger: Logger
@@ -42,7 +43,7 @@ struct FileValidationStage {
                 message: "Job enqueued. Waiting for jobs ahead to complete. Queue number: \(max(position - 1, 0)).")])
             services.jobSignals.jobsChanged()
         } catch let error as DataValidationError {
-            await fail(job, JobError(code: error.code, message: Self.sentence(for: error), param: error.param))
+            await fail(job, JobError(code: error.code, message: error.jobMessage, param: error.param))
         } catch let failure as JobFailure {
             await fail(job, failure.error)
         } catch StoreError.stateConflict {
@@ -65,14 +66,9 @@ struct FileValidationStage {
         await JobFailure(error).record(on: job, from: .validatingFiles, services: services, logger: logger)
     }
 
-    /// OpenAI's wording: "The job failed due to an invalid training file. Invalid file format. Example 3, …".
-    static func sentence(for error: DataValidationError) -> String {
-        switch error.code {
-        case "invalid_training_file": "The job failed due to an invalid training file. " + error.message
-        case "invalid_validation_file": "The job failed due to an invalid validation file. " + error.message
-        default: error.message
-        }
-    }
+    /// OpenAI's wording: "The job failed due to an invalid training file. Invalid file format. Example 3, …"
+    /// (shared with `finch prepare-data`'s verdict).
+    static func sentence(for error: DataValidationError) -> String { error.jobMessage }
 }
 
 /// A reason to fail a job, already in the job's error shape.
