@@ -21,7 +21,8 @@ public struct TokenizedExample: Sendable, Equatable {
 
 /// Turns parsed examples into tokens and loss weights with a model's tokenizer and chat template.
 ///
-/// Chat: the conversation is rendered by the chat template (with `tools`); each assistant message's span is
+/// Chat: the conversation is rendered by the chat template (with `tools`, or the tool-turn fallback of
+/// `ChatTemplate.adaptingToolTurns` for templates without tool support); each assistant message's span is
 /// found by rendering the conversation up to it with and without it (the generation prompt is the
 /// boundary), so the loss covers exactly what the model would generate for that turn, end-of-turn
 /// token included. `weight: 0` messages are context only. Text between spans is tokenized piece by piece
@@ -81,8 +82,10 @@ public struct ExampleTokenizer: Sendable {
             if let eosTokenId { c.append(eosTokenId) }
             ids = p + c
             weights = [Float](repeating: promptLossWeight, count: p.count) + [Float](repeating: 1, count: c.count)
-        case .chat(let messages, let tools):
+        case .chat(let original, let originalTools):
             guard let template else { throw TrainingError.model("the model has no chat template for chat-format data") }
+            // Tool turns as serving renders them (Hermes blocks for templates without tool support).
+            let (messages, tools) = template.adaptingToolTurns(messages: original, tools: originalTools)
             func render(_ msgs: ArraySlice<TemplateValue>, _ generation: Bool) throws -> String {
                 try template.render(messages: Array(msgs), tools: tools, addGenerationPrompt: generation,
                                     bosToken: bosToken, eosToken: eosToken, now: Date(timeIntervalSince1970: 0))
