@@ -65,10 +65,6 @@ struct FileValidationStage {
     private func fail(_ job: StoredJob, _ error: JobError) async {
         await JobFailure(error).record(on: job, from: .validatingFiles, services: services, logger: logger)
     }
-
-    /// OpenAI's wording: "The job failed due to an invalid training file. Invalid file format. Example 3, …"
-    /// (shared with `finch prepare-data`'s verdict).
-    static func sentence(for error: DataValidationError) -> String { error.jobMessage }
 }
 
 /// A reason to fail a job, already in the job's error shape.

@@ -56,7 +56,7 @@ struct TrainingStage {
         } catch let failure as JobFailure {
             await fail(job, failure.error)
         } catch let error as DataValidationError {
-            await fail(job, JobError(code: error.code, message: FileValidationStage.sentence(for: error), param: error.param))
+            await fail(job, JobError(code: error.code, message: error.jobMessage, param: error.param))
         } catch {
             logger.error("training failed", metadata: ["job_id": .string(job.id), "error": "\(error)"])
             await fail(job, JobError(code: "training_failed", message: "Training failed: \(error)", param: nil))
