@@ -1,5 +1,3 @@
-import CBLAS
-
 /// out += scale · (inp @ a^T) @ b^T — a LoRA update added to a linear layer's output without merging
 /// it into the weight. inp: (N, C), a: (r, C), b: (OC, r), out: (N, OC), tmp: scratch of N·r floats.
 /// With the rank r small this costs 2·N·r·(C + OC) flops next to the layer's N·C·OC. When decoding (N ≤ 2)
@@ -18,11 +16,8 @@ public func lowRankForward(
             for o in 0..<OC { y[o] += dot(b + o * r, t, r) }
         }
     } else {
-        Threads.configureBLAS()
         // tmp (N, r) = inp (N, C) @ a^T; out (N, OC) += scale · tmp @ b^T
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(r), Int32(C),
-                    1, inp, Int32(C), a, Int32(C), 0, tmp, Int32(r))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(r),
-                    scale, tmp, Int32(r), b, Int32(r), 1, out, Int32(OC))
+        gemm(transA: false, transB: true, M: N, N: r, K: C, alpha: 1, A: inp, lda: C, B: a, ldb: C, beta: 0, C: tmp, ldc: r)
+        gemm(transA: false, transB: true, M: N, N: OC, K: r, alpha: scale, A: tmp, lda: r, B: b, ldb: r, beta: 1, C: out, ldc: OC)
     }
 }

@@ -10,27 +10,20 @@ public enum WeightLayout: Sendable {
 
 /// out = inp @ weight^T + bias
 /// inp: (N, C), weight: (OC, C) for `.outIn` or (C, OC) for `.inOut`, bias: (OC) or nil, out: (N, OC).
-/// N is B*T. GEMM runs in OpenBLAS; the bias add is ours.
+/// N is B*T. GEMM runs in OpenBLAS (`gemm`); the bias add is ours.
 public func matmulForward(
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn
 ) {
-    Threads.configureBLAS()
     if N <= 2 {
         // Decoding: a matrix-vector product per row. sgemm would first pack the whole weight
         // matrix, doubling the memory traffic of a bandwidth-bound step.
-        let trans = layout == .outIn ? CblasNoTrans : CblasTrans
-        let (rows, cols) = layout == .outIn ? (OC, C) : (C, OC)
-        for n in 0..<N {
-            cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(cols), 1, weight, Int32(cols),
-                        inp + n * C, 1, 0, out + n * OC, 1)
-        }
+        for n in 0..<N { gemv(out: out + n * OC, weight: weight, x: inp + n * C, C: C, OC: OC, layout: layout) }
     } else {
-        let transB = layout == .outIn ? CblasTrans : CblasNoTrans
         let ldb = layout == .outIn ? C : OC
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(N), Int32(OC), Int32(C),
-                    1, inp, Int32(C), weight, Int32(ldb), 0, out, Int32(OC))
+        gemm(transA: false, transB: layout == .outIn, M: N, N: OC, K: C, alpha: 1, A: inp, lda: C, B: weight, ldb: ldb,
+             beta: 0, C: out, ldc: OC)
     }
     guard let bias else { return }
     parallelFor(N, minChunk: max(1, 16384 / max(OC, 1))) { rows in

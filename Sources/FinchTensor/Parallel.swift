@@ -2,9 +2,10 @@ import CBLAS
 import Dispatch
 import Foundation
 
-/// Threading for the engine. OpenBLAS and our parallel-for share the cores: both use `Threads.count`
-/// workers, and they never run at the same time on one call path (a GEMM returns before the next
-/// hand-written kernel starts), so the machine is never oversubscribed by one forward pass.
+/// Threading for the engine: `Threads.count` workers run both the hand-written kernels (`parallelFor`) and
+/// the GEMMs (`gemm` cuts each product into single-threaded OpenBLAS calls), so one pool owns the cores.
+/// OpenBLAS's own threads are off: between two GEMMs they spin on `sched_yield` and take a core from the
+/// kernels running in between.
 public enum Threads {
     /// Worker count: `FINCH_THREADS` if set, else the active processor count.
     public static let count: Int = {
@@ -13,11 +14,11 @@ public enum Threads {
     }()
 
     private static let blasConfigured: Bool = {
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
         return true
     }()
 
-    /// Caps OpenBLAS at `count` threads; idempotent, called by every GEMM entry point.
+    /// Keeps OpenBLAS single-threaded; idempotent, called by every BLAS entry point.
     @inline(__always) public static func configureBLAS() { _ = blasConfigured }
 }
 
@@ -32,14 +33,32 @@ public func parallelFor(_ n: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Voi
         return
     }
     let chunk = (n + workers - 1) / workers
+    func part(_ w: Int) {
+        let lo = w * chunk
+        let hi = min(n, lo + chunk)
+        if lo < hi { body(lo..<hi) }
+    }
+    if WorkerPool.shared.run(parts: workers, part) { return }
+    // The pool is busy (another thread's job, or a call from inside a part): Dispatch's threads instead.
     // Kernels capture raw pointers; each chunk touches disjoint output rows, which is what makes this sound.
+    withoutActuallyEscaping(part) { part in
+        let box = UncheckedSendable(part)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
+    }
+}
+
+/// Runs `body(i)` for every i in `0..<n`, handing items out one at a time to whichever worker is free,
+/// so items of uneven cost (sequences of different lengths) balance. Each item must write its own outputs.
+public func parallelForEach(_ n: Int, _ body: (Int) -> Void) {
+    if n <= 0 { return }
+    if n == 1 || Threads.count == 1 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    if WorkerPool.shared.run(parts: n, body) { return }
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = w * chunk
-            let hi = min(n, lo + chunk)
-            if lo < hi { box.value(lo..<hi) }
-        }
+        DispatchQueue.concurrentPerform(iterations: n) { i in box.value(i) }
     }
 }
 

@@ -6,9 +6,7 @@ public func matmulAccumulateForward(
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn
 ) {
-    Threads.configureBLAS()
-    let transB = layout == .outIn ? CblasTrans : CblasNoTrans
     let ldb = layout == .outIn ? C : OC
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(N), Int32(OC), Int32(C),
-                1, inp, Int32(C), weight, Int32(ldb), 1, out, Int32(OC))
+    gemm(transA: false, transB: layout == .outIn, M: N, N: OC, K: C, alpha: 1, A: inp, lda: C, B: weight, ldb: ldb,
+         beta: 1, C: out, ldc: OC)
 }

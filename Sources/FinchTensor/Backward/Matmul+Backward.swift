@@ -1,30 +1,28 @@
-import CBLAS
-
 /// Backward of `matmulForward` (out = inp @ weight^T + bias). Gradients accumulate (+=).
 /// dout: (N, OC), inp: (N, C), weight: (OC, C) for `.outIn` or (C, OC) for `.inOut`.
 /// dinp: (N, C) or nil; dweight: same shape as weight, or nil (frozen); dbias: (OC) or nil.
-/// All three products run in OpenBLAS with beta = 1, which is what makes them accumulate.
+/// All three products run in OpenBLAS (`gemm`) with beta = 1, which is what makes them accumulate.
 public func matmulBackward(
     dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn
 ) {
-    Threads.configureBLAS()
-    let n = Int32(N), c = Int32(C), oc = Int32(OC)
     if let dinp {
         // dinp (N,C) += dout (N,OC) @ W (OC,C)   [outIn]   or   dout @ W^T with W (C,OC)   [inOut]
-        let transW = layout == .outIn ? CblasNoTrans : CblasTrans
-        let ldw = layout == .outIn ? c : oc
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transW, n, c, oc, 1, dout, oc, weight, ldw, 1, dinp, c)
+        let ldw = layout == .outIn ? C : OC
+        gemm(transA: false, transB: layout == .inOut, M: N, N: C, K: OC, alpha: 1, A: dout, lda: OC, B: weight, ldb: ldw,
+             beta: 1, C: dinp, ldc: C)
     }
     if let dweight {
         switch layout {
         case .outIn:
             // dW (OC,C) += dout^T (OC,N) @ inp (N,C)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, oc, c, n, 1, dout, oc, inp, c, 1, dweight, c)
+            gemm(transA: true, transB: false, M: OC, N: C, K: N, alpha: 1, A: dout, lda: OC, B: inp, ldb: C,
+                 beta: 1, C: dweight, ldc: C)
         case .inOut:
             // dW (C,OC) += inp^T (C,N) @ dout (N,OC)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c, oc, n, 1, inp, c, dout, oc, 1, dweight, oc)
+            gemm(transA: true, transB: false, M: C, N: OC, K: N, alpha: 1, A: inp, lda: C, B: dout, ldb: OC,
+                 beta: 1, C: dweight, ldc: OC)
         }
     }
     if let dbias {
