@@ -18,6 +18,7 @@ public enum Trainer {
         _ configuration: TrainingConfiguration, resume: Bool = false,
         observe: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) throws -> TrainingResult {
+        HeapRetention.enable()
         let session = try TrainingSession(configuration)
         return try session.run(resume: resume, observe: observe, shouldStop: shouldStop)
     }

@@ -24,8 +24,9 @@ private func naiveGEMM(transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha
 
 @Suite("Engine threading: split GEMMs and the worker pool")
 struct ParallelTests {
-    @Test("gemm split across workers equals the product, for every transpose, both split directions and odd sizes",
-          arguments: [(7, 5, 3), (300, 40, 64), (40, 300, 64), (129, 1000, 33), (1000, 129, 17), (426, 8, 576), (8, 576, 426)])
+    @Test("gemm split across workers equals the product: every transpose, rows, columns or K cut, odd sizes",
+          arguments: [(7, 5, 3), (300, 40, 64), (40, 300, 64), (129, 1000, 33), (1000, 129, 17), (426, 8, 576), (8, 576, 426),
+                     (30, 20, 2000), (119, 64, 4099)])
     func gemmSplits(shape: (Int, Int, Int)) {
         let (M, N, K) = shape
         var rng = SeededRandom(state: UInt64(M * 31 + N * 7 + K))
