@@ -40,17 +40,24 @@ public final class AdamW: @unchecked Sendable {
         // as torch: step_size = lr / (1-β1^t), denom = sqrt(v) / sqrt(1-β2^t) + ε
         let stepSize = Float(lr / (1 - pow(settings.beta1, Double(t))))
         let c2sqrt = Float((1 - pow(settings.beta2, Double(t))).squareRoot())
+        // Work items of at most `slice` elements across all parameters: a LoRA model has hundreds of small
+        // tensors, which one parallel loop per tensor would leave to a single thread.
+        let slice = 1 << 14
+        var items: [(parameter: Int, range: Range<Int>)] = []
         for (i, p) in parameters.enumerated() {
+            for lo in stride(from: 0, to: p.value.count, by: slice) { items.append((i, lo..<min(p.value.count, lo + slice))) }
+        }
+        parallelForEach(items.count) { item in
+            let (i, r) = items[item]
+            let p = parameters[i]
             let decay = p.decay ? Float(1 - lr * settings.weightDecay) : 1
             let theta = p.value.ptr, g = p.grad.ptr, mp = m[i].ptr, vp = v[i].ptr
-            parallelFor(p.value.count, minChunk: 1 << 14) { r in
-                for j in r {
-                    theta[j] *= decay
-                    mp[j] += (1 - b1) * (g[j] - mp[j])
-                    vp[j] = b2 * vp[j] + (1 - b2) * g[j] * g[j]
-                    let denom = vp[j].squareRoot() / c2sqrt + eps
-                    theta[j] -= stepSize * mp[j] / denom
-                }
+            for j in r {
+                theta[j] *= decay
+                mp[j] += (1 - b1) * (g[j] - mp[j])
+                vp[j] = b2 * vp[j] + (1 - b2) * g[j] * g[j]
+                let denom = vp[j].squareRoot() / c2sqrt + eps
+                theta[j] -= stepSize * mp[j] / denom
             }
         }
     }
@@ -60,13 +67,17 @@ public final class AdamW: @unchecked Sendable {
 /// coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping.
 @discardableResult
 public func clipGradNorm(_ parameters: [TrainableParameter], maxNorm: Double) -> Double {
-    var total = 0.0
-    for p in parameters {
+    // per-parameter sums in parallel, added in parameter order: the same total as a serial loop
+    let sums = UnsafeMutablePointer<Double>.allocate(capacity: max(parameters.count, 1))
+    defer { sums.deallocate() }
+    parallelForEach(parameters.count) { i in
         var s = 0.0
-        let g = p.grad.ptr
-        for j in 0..<p.grad.count { s += Double(g[j]) * Double(g[j]) }
-        total += s
+        let g = parameters[i].grad.ptr
+        for j in 0..<parameters[i].grad.count { s += Double(g[j]) * Double(g[j]) }
+        sums[i] = s
     }
+    var total = 0.0
+    for i in 0..<parameters.count { total += sums[i] }
     let norm = total.squareRoot()
     guard maxNorm > 0 else { return norm }
     let coef = maxNorm / (norm + 1e-6)

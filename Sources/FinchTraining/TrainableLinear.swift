@@ -59,10 +59,11 @@ public final class TrainableLinear: @unchecked Sendable {
         return saved
     }
 
-    /// dout: (N, OC), inp: (N, C) as given to `forward`; dinp: (N, C) += ... (nil: not needed).
-    func backward(dinp: Tensor?, dout: Tensor, inp: Tensor, saved: Saved, N: Int) {
+    /// dout: (N, OC), inp: (N, C) as given to `forward`; dinp: (N, C) += ... (nil: not needed), or = ... with
+    /// `overwrite` (the first of the layers writing into a fresh gradient buffer).
+    func backward(dinp: Tensor?, dout: Tensor, inp: Tensor, saved: Saved, N: Int, overwrite: Bool = false) {
         matmulBackward(dinp: dinp?.ptr, dweight: dweight?.ptr, dbias: dbias?.ptr, dout: dout.ptr, inp: inp.ptr,
-                       weight: weight.ptr, N: N, C: C, OC: OC, layout: layout)
+                       weight: weight.ptr, N: N, C: C, OC: OC, layout: layout, overwriteDinp: overwrite)
         guard let lora, let u = saved.u else { return }
         // out += u @ B^T with u = s * x A^T:  dB += dout^T u,  du = dout @ B,  d(xA^T) = s * du
         let du = Tensor(shape: [N, lora.rank])

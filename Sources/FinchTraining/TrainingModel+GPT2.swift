@@ -67,24 +67,21 @@ extension TrainingModel {
         let dq = Tensor(shape: [N, NH, hd]), dk = Tensor(shape: [N, NH, hd]), dv = Tensor(shape: [N, NH, hd])
         for (blk, a) in zip(blocks, acts).reversed() {
             let L = blk.linears
-            dact.zeroGrad()
-            L[3].backward(dinp: dact, dout: dx, inp: a.act, saved: a.saved[3], N: N)
+            // the first writer of each gradient buffer overwrites it, the others add
+            L[3].backward(dinp: dact, dout: dx, inp: a.act, saved: a.saved[3], N: N, overwrite: true)
             dfc.zeroGrad()
             geluBackward(dinp: dfc.ptr, dout: dact.ptr, inp: a.fc.ptr, N: N * I)
-            dh.zeroGrad()
-            L[2].backward(dinp: dh, dout: dfc, inp: a.h2, saved: a.saved[2], N: N)
+            L[2].backward(dinp: dh, dout: dfc, inp: a.h2, saved: a.saved[2], N: N, overwrite: true)
             layernormBackward(dinp: dx.ptr, dweight: blk.norm2.dw?.ptr, dbias: blk.norm2.db?.ptr, dout: dh.ptr,
                               inp: a.xmid.ptr, weight: blk.norm2.w.ptr, mean: a.mean2.ptr, rstd: a.rstd2.ptr, N: N, C: C)
-            dattOut.zeroGrad()
-            L[1].backward(dinp: dattOut, dout: dx, inp: a.attOut, saved: a.saved[1], N: N)
+            L[1].backward(dinp: dattOut, dout: dx, inp: a.attOut, saved: a.saved[1], N: N, overwrite: true)
             dq.zeroGrad()
             dk.zeroGrad()
             dv.zeroGrad()
             attentionVarlenBackward(dq: dq.ptr, dk: dk.ptr, dv: dv.ptr, dout: dattOut.ptr, q: a.q.ptr, k: a.k.ptr, v: a.v.ptr,
                                     att: a.att.ptr, cuSeqlens: batch.cuSeqlens, NH: NH, NKV: NH, hd: hd, scale: scale)
             mergeQKV(qkv: dqkv, q: dq, k: dk, v: dv, N: N, C: C)
-            dh.zeroGrad()
-            L[0].backward(dinp: dh, dout: dqkv, inp: a.h1, saved: a.saved[0], N: N)
+            L[0].backward(dinp: dh, dout: dqkv, inp: a.h1, saved: a.saved[0], N: N, overwrite: true)
             layernormBackward(dinp: dx.ptr, dweight: blk.norm1.dw?.ptr, dbias: blk.norm1.db?.ptr, dout: dh.ptr,
                               inp: a.xin.ptr, weight: blk.norm1.w.ptr, mean: a.mean1.ptr, rstd: a.rstd1.ptr, N: N, C: C)
         }

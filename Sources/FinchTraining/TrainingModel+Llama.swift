@@ -81,25 +81,23 @@ extension TrainingModel {
         let c = config
         let N = batch.tokenCount, C = c.hiddenSize, NH = c.numHeads, NKV = c.numKVHeads, hd = c.headDim, I = c.intermediateSize
         let scale = 1 / Float(hd).squareRoot()
-        let dact = Tensor(shape: [N, I]), dgate = Tensor(shape: [N, I]), dup = Tensor(shape: [N, I])
-        let dh = Tensor(shape: [N, C]), dattOut = Tensor(shape: [N, NH * hd])
+        let dact = Tensor.uninitialized(shape: [N, I]), dgate = Tensor.uninitialized(shape: [N, I])
+        let dup = Tensor.uninitialized(shape: [N, I])
+        let dh = Tensor.uninitialized(shape: [N, C]), dattOut = Tensor.uninitialized(shape: [N, NH * hd])
         let dq = Tensor(shape: [N, NH, hd]), dk = Tensor(shape: [N, NKV, hd]), dv = Tensor(shape: [N, NKV, hd])
         for (blk, a) in zip(blocks, acts).reversed() {
             let L = blk.linears
             // MLP: x = xmid + down(swiglu(gate(h2), up(h2)))
-            dact.zeroGrad()
-            L[6].backward(dinp: dact, dout: dx, inp: a.act, saved: a.saved[6], N: N)
-            dgate.zeroGrad()
-            dup.zeroGrad()
-            swigluBackward(dgate: dgate.ptr, dup: dup.ptr, dout: dact.ptr, gate: a.gate.ptr, up: a.up.ptr, N: N * I)
-            dh.zeroGrad()
-            L[4].backward(dinp: dh, dout: dgate, inp: a.h2, saved: a.saved[4], N: N)
+            // the first writer of each gradient buffer overwrites it, the others add
+            L[6].backward(dinp: dact, dout: dx, inp: a.act, saved: a.saved[6], N: N, overwrite: true)
+            swigluBackward(dgate: dgate.ptr, dup: dup.ptr, dout: dact.ptr, gate: a.gate.ptr, up: a.up.ptr, N: N * I,
+                           accumulate: false)
+            L[4].backward(dinp: dh, dout: dgate, inp: a.h2, saved: a.saved[4], N: N, overwrite: true)
             L[5].backward(dinp: dh, dout: dup, inp: a.h2, saved: a.saved[5], N: N)
             rmsnormBackward(dinp: dx.ptr, dweight: blk.norm2.dw?.ptr, dout: dh.ptr, inp: a.xmid.ptr, weight: blk.norm2.w.ptr,
                             rstd: a.rstd2.ptr, N: N, C: C)
             // attention: xmid = xin + o(attn(q, k, v))
-            dattOut.zeroGrad()
-            L[3].backward(dinp: dattOut, dout: dx, inp: a.attOut, saved: a.saved[3], N: N)
+            L[3].backward(dinp: dattOut, dout: dx, inp: a.attOut, saved: a.saved[3], N: N, overwrite: true)
             dq.zeroGrad()
             dk.zeroGrad()
             dv.zeroGrad()
@@ -116,8 +114,7 @@ extension TrainingModel {
                 rmsnormBackward(dinp: dkIn.ptr, dweight: kn.dw?.ptr, dout: dk.ptr, inp: kPre.ptr, weight: kn.w.ptr,
                                 rstd: a.rstdK!.ptr, N: N * NKV, C: hd)
             }
-            dh.zeroGrad()
-            L[0].backward(dinp: dh, dout: dqIn, inp: a.h1, saved: a.saved[0], N: N)
+            L[0].backward(dinp: dh, dout: dqIn, inp: a.h1, saved: a.saved[0], N: N, overwrite: true)
             L[1].backward(dinp: dh, dout: dkIn, inp: a.h1, saved: a.saved[1], N: N)
             L[2].backward(dinp: dh, dout: dv, inp: a.h1, saved: a.saved[2], N: N)
             rmsnormBackward(dinp: dx.ptr, dweight: blk.norm1.dw?.ptr, dout: dh.ptr, inp: a.xin.ptr, weight: blk.norm1.w.ptr,

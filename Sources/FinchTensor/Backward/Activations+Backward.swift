@@ -9,24 +9,27 @@ public func residualBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoin
 }
 
 /// Backward of `swigluForward` (out = silu(gate) * up).
-/// dout, gate, up: N values (the forward inputs, before the in-place overwrite); dgate, dup += ....
+/// dout, gate, up: N values (the forward inputs, before the in-place overwrite); dgate, dup += ...,
+/// or = ... with `accumulate: false` (fresh buffers, which then need no zeroing).
 /// silu'(g) = s (1 + g (1 - s)) with s = sigmoid(g).
 public func swigluBackward(
     dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>,
-    dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int
+    dout: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, N: Int, accumulate: Bool = true
 ) {
     parallelFor(N, minChunk: 1 << 13) { r in
         forEachLane8(r, lanes: { i in
             let g = load8(gate + i), d = load8(dout + i)
             let s = 1 / (1 + exp8(-g))
-            store8(load8(dup + i) + d * (g * s), dup + i)
-            store8(load8(dgate + i) + d * load8(up + i) * s * (1 + g * (1 - s)), dgate + i)
+            // when overwriting, the old values are not read at all: the buffer may hold anything, even NaN
+            let oldUp = accumulate ? load8(dup + i) : .zero, oldGate = accumulate ? load8(dgate + i) : .zero
+            store8(oldUp + d * (g * s), dup + i)
+            store8(oldGate + d * load8(up + i) * s * (1 + g * (1 - s)), dgate + i)
         }, scalar: { i in
             let g = gate[i]
             let s = 1 / (1 + expf(-g))
             let silu = g * s
-            dup[i] += dout[i] * silu
-            dgate[i] += dout[i] * up[i] * s * (1 + g * (1 - s))
+            dup[i] = (accumulate ? dup[i] : 0) + dout[i] * silu
+            dgate[i] = (accumulate ? dgate[i] : 0) + dout[i] * up[i] * s * (1 + g * (1 - s))
         })
     }
 }

@@ -1,17 +1,18 @@
 /// Backward of `matmulForward` (out = inp @ weight^T + bias). Gradients accumulate (+=).
 /// dout: (N, OC), inp: (N, C), weight: (OC, C) for `.outIn` or (C, OC) for `.inOut`.
 /// dinp: (N, C) or nil; dweight: same shape as weight, or nil (frozen); dbias: (OC) or nil.
+/// `overwriteDinp`: dinp = ... instead of += (the first writer of a fresh buffer; saves zeroing it).
 /// All three products run in OpenBLAS (`gemm`) with beta = 1, which is what makes them accumulate.
 public func matmulBackward(
     dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn
+    N: Int, C: Int, OC: Int, layout: WeightLayout = .outIn, overwriteDinp: Bool = false
 ) {
     if let dinp {
         // dinp (N,C) += dout (N,OC) @ W (OC,C)   [outIn]   or   dout @ W^T with W (C,OC)   [inOut]
         let ldw = layout == .outIn ? C : OC
         gemm(transA: false, transB: layout == .inOut, M: N, N: C, K: OC, alpha: 1, A: dout, lda: OC, B: weight, ldb: ldw,
-             beta: 1, C: dinp, ldc: C)
+             beta: overwriteDinp ? 0 : 1, C: dinp, ldc: C)
     }
     if let dweight {
         switch layout {
