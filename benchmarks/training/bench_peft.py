@@ -68,6 +68,7 @@ def main():
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     rng = random.Random(0)
     tokens = 0
+    loss_tokens = 0
     losses = []
     t0 = time.perf_counter()
     for epoch in range(args.epochs):
@@ -88,6 +89,7 @@ def main():
             ce = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1),
                                                    reduction="none").view(len(batch), T - 1)
             loss = (ce * w[:, 1:]).sum() / w[:, 1:].sum()
+            loss_tokens += int((w[:, 1:] > 0).sum())
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -100,7 +102,8 @@ def main():
         if args.max_steps and len(losses) >= args.max_steps:
             break
     wall = time.perf_counter() - t0
-    out = {"wall_s": wall, "tokens": tokens, "tokens_per_s": tokens / wall, "steps": len(losses),
+    out = {"wall_s": wall, "tokens": tokens, "loss_tokens": loss_tokens, "tokens_per_s": tokens / wall,
+           "steps": len(losses),
            "first_loss": losses[0], "last_loss": losses[-1],
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     print(json.dumps(out))

@@ -42,6 +42,7 @@ print(json.dumps({"compute": compute.group(1) if compute else None,
                   "last_loss": float(rows[-1][1]), "steps": len(rows)}))
 PY
 rm -rf "$run"
+"$py" "$here/sgemm_peak.py" > "$out/sgemm-after.json"
 /usr/bin/time -v "$py" "$here/bench_peft.py" --model "$model" --data "$data" --threads "$threads" --epochs "$epochs" \
   --json "$out/peft.json" 2> "$out/peft.time"
-cat "$out/finch.json" "$out/peft.json"
+"$py" "$here/summarize.py" "$out" "$model" | tee "$out/summary.md"
