@@ -31,6 +31,8 @@ public final class TrainableLinear: @unchecked Sendable {
         var dropped: Tensor?
         /// keep mask / (1 - p): (N, C), only when dropout > 0
         var mask: Tensor?
+        /// Bᵀ: (r, OC), the layout the rank-r kernels read (when `lowRankSupported(r)`)
+        var bT: Tensor?
     }
 
     /// out: (N, OC) = this(inp: (N, C)). `rng` drives LoRA dropout, which is on only when `train`.
@@ -51,10 +53,19 @@ public final class TrainableLinear: @unchecked Sendable {
             saved.dropped = dropped
             x = dropped
         }
-        let u = Tensor(shape: [N, lora.rank])
-        matmulForward(out: u.ptr, inp: x.ptr, weight: lora.a.ptr, bias: nil, N: N, C: C, OC: lora.rank)
-        scaleForward(out: u.ptr, inp: u.ptr, scale: lora.scaling, N: N * lora.rank)
-        matmulAccumulateForward(out: out.ptr, inp: u.ptr, weight: lora.b.ptr, N: N, C: lora.rank, OC: OC)
+        let r = lora.rank
+        let u = Tensor.uninitialized(shape: [N, r])
+        if lowRankSupported(r) {
+            let bT = Tensor.uninitialized(shape: [r, OC])
+            transposeInto(bT.ptr, lora.b.ptr, rows: OC, cols: r)
+            lowRankProject(y: u.ptr, x: x.ptr, w: lora.a.ptr, alpha: lora.scaling, N: N, M: C, r: r)
+            lowRankExpand(y: out.ptr, u: u.ptr, w: bT.ptr, N: N, M: OC, r: r)
+            saved.bT = bT
+        } else {
+            matmulForward(out: u.ptr, inp: x.ptr, weight: lora.a.ptr, bias: nil, N: N, C: C, OC: r)
+            scaleForward(out: u.ptr, inp: u.ptr, scale: lora.scaling, N: N * r)
+            matmulAccumulateForward(out: out.ptr, inp: u.ptr, weight: lora.b.ptr, N: N, C: r, OC: OC)
+        }
         saved.u = u
         return saved
     }
@@ -66,11 +77,32 @@ public final class TrainableLinear: @unchecked Sendable {
                        weight: weight.ptr, N: N, C: C, OC: OC, layout: layout, overwriteDinp: overwrite)
         guard let lora, let u = saved.u else { return }
         // out += u @ B^T with u = s * x A^T:  dB += dout^T u,  du = dout @ B,  d(xA^T) = s * du
-        let du = Tensor(shape: [N, lora.rank])
-        matmulBackward(dinp: du.ptr, dweight: lora.db.ptr, dbias: nil, dout: dout.ptr, inp: u.ptr, weight: lora.b.ptr,
-                       N: N, C: lora.rank, OC: OC)
-        scaleForward(out: du.ptr, inp: du.ptr, scale: lora.scaling, N: N * lora.rank)
+        let r = lora.rank
+        let du = Tensor.uninitialized(shape: [N, r])
         let x = saved.dropped ?? inp
+        if let bT = saved.bT {
+            lowRankProject(y: du.ptr, x: dout.ptr, w: bT.ptr, alpha: lora.scaling, N: N, M: OC, r: r)
+            // dBᵀ (r, OC) = uᵀ dout, added to dB (OC, r) transposed
+            let dbT = Tensor(shape: [r, OC])
+            lowRankGradient(g: dbT.ptr, u: u.ptr, x: dout.ptr, N: N, M: OC, r: r)
+            let db = lora.db.ptr
+            for o in 0..<OC { for k in 0..<r { db[o * r + k] += dbT.ptr[k * OC + o] } }
+            lowRankGradient(g: lora.da.ptr, u: du.ptr, x: x.ptr, N: N, M: C, r: r)
+            guard let dinp else { return }
+            if let mask = saved.mask {
+                let dx = Tensor(shape: [N, C])
+                lowRankExpand(y: dx.ptr, u: du.ptr, w: lora.a.ptr, N: N, M: C, r: r)
+                for i in 0..<(N * C) { dinp.ptr[i] += dx.ptr[i] * mask.ptr[i] }
+            } else {
+                lowRankExpand(y: dinp.ptr, u: du.ptr, w: lora.a.ptr, N: N, M: C, r: r)
+            }
+            return
+        }
+        matmulBackward(dinp: du.ptr, dweight: nil, dbias: nil, dout: dout.ptr, inp: u.ptr, weight: lora.b.ptr,
+                       N: N, C: r, OC: OC, overwriteDinp: true)
+        matmulBackward(dinp: nil, dweight: lora.db.ptr, dbias: nil, dout: dout.ptr, inp: u.ptr, weight: lora.b.ptr,
+                       N: N, C: r, OC: OC)
+        scaleForward(out: du.ptr, inp: du.ptr, scale: lora.scaling, N: N * r)
         if let mask = saved.mask {
             let dx = dinp.map { _ in Tensor(shape: [N, C]) }
             matmulBackward(dinp: dx?.ptr, dweight: lora.da.ptr, dbias: nil, dout: du.ptr, inp: x.ptr, weight: lora.a.ptr,
