@@ -174,19 +174,3 @@ public func transposeInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoint
         for j in 0..<cols { dst[j * rows + i] = src[i * cols + j] }
     }
 }
-
-@inline(__always)
-func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
-extension SIMD16 where Scalar == Float {
-    /// self += a · b, as one fused multiply-add per lane.
-    @inline(__always)
-    mutating func addProduct(_ a: SIMD16<Float>, _ b: SIMD16<Float>) { self = self.addingProduct(a, b) }
-}

@@ -1,4 +1,4 @@
-/// Small vector helpers shared by the kernels: 8-wide SIMD with a scalar tail.
+/// Small vector helpers shared by the kernels: 8- and 16-wide SIMD with a scalar tail.
 
 @inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -8,6 +8,22 @@ func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
 @inline(__always)
 func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+extension SIMD16 where Scalar == Float {
+    /// self += a · b, as one fused multiply-add per lane.
+    @inline(__always)
+    mutating func addProduct(_ a: SIMD16<Float>, _ b: SIMD16<Float>) { self = self.addingProduct(a, b) }
 }
 
 /// sum_i a[i] * b[i]
