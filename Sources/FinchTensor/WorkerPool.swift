@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// A training step hands out thousands of small jobs (a GEMM or a kernel each, tens to hundreds of
 /// microseconds). Waking a sleeping thread for each costs about as much as the job, so between jobs the
-/// helpers spin for a while on the job ticket and only then sleep on a condition variable; an idle server
-/// therefore spins at most `spinLimit` after its last job. One caller at a time owns the pool; a second
+/// helpers watch the job ticket: a few microseconds of pure spinning (back-to-back jobs), then spinning
+/// that yields the core at every check (so a server's event-loop threads get it when they need it), and
+/// after `spinLimit` without a job, sleep on a condition variable. One caller at a time owns the pool; a second
 /// caller (another thread, or a nested call from inside a part) gets `false` from `run` and falls back
 /// to Dispatch.
 final class WorkerPool: @unchecked Sendable {
@@ -15,6 +16,8 @@ final class WorkerPool: @unchecked Sendable {
 
     /// How long a helper spins for the next job before it sleeps.
     static let spinLimit: Duration = .milliseconds(2)
+    /// Checks of the ticket before a waiting thread starts yielding its core between checks.
+    static let eagerSpins = 2048
 
     private let helpers: Int
     /// The published job: generation (23 bits) | part count (20 bits) | index of the next unclaimed part (20 bits).
@@ -55,7 +58,8 @@ final class WorkerPool: @unchecked Sendable {
                     wakeUp.unlock()
                 }
                 while let p = claim(generation) { perform(p) }
-                while finished.load(ordering: .acquiring) < parts { spinPause() }
+                var spins = 0
+                while finished.load(ordering: .acquiring) < parts { spinPause(&spins) }
                 job = nil
             }
         }
@@ -90,8 +94,7 @@ final class WorkerPool: @unchecked Sendable {
             var deadline = clock.now + Self.spinLimit
             var spins = 0
             while Ticket.generation(ticket.load(ordering: .acquiring)) == seen {
-                spinPause()
-                spins += 1
+                spinPause(&spins)
                 if spins & 255 == 0 && clock.now > deadline {
                     sleep(whileGenerationIs: seen)
                     deadline = clock.now + Self.spinLimit
@@ -122,6 +125,10 @@ private enum Ticket {
     static func next(_ t: Int) -> Int { t & (partLimit - 1) }
 }
 
-/// A busy-wait step. (Swift has no portable pause instruction; the load in the caller's loop is enough on x86.)
+/// One step of a busy wait: nothing for the first `eagerSpins` steps, then a `sched_yield`, which returns at once
+/// when no other thread wants this core.
 @inline(__always)
-private func spinPause() {}
+private func spinPause(_ spins: inout Int) {
+    spins += 1
+    if spins > WorkerPool.eagerSpins { sched_yield() }
+}
