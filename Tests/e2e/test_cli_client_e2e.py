@@ -98,17 +98,19 @@ def read_pty(args, env, timeout=300) -> tuple[bytes, int]:
 
 
 def test_jobs_follow_in_a_terminal_redraws_a_progress_line(finch):
-    job_id = create_job(finch, "--epochs", "2", "--batch-size", "16", "--suffix", "tty")
+    # 300 steps: the tiny model trains ~100 steps a second, and rates (so the ETA) need step events that span
+    # more than one of their whole-second timestamps; a 20-step job can finish inside one second.
+    job_id = create_job(finch, "--epochs", "30", "--batch-size", "16", "--suffix", "tty")
     output, status = read_pty([finch_binary(), "jobs", "follow", job_id, "--interval", "0.1"], client_env(finch))
     text = output.decode()
     assert status == 0, text
     assert output.count(CLEAR_LINE) >= 2, text
     segments = [segment.decode().split("\r\n") for segment in output.split(CLEAR_LINE)[1:]]
     frames = [line for lines in segments for line in lines if line.startswith("[")]  # the progress line's states
-    assert any(frame.startswith("[█") and "/20" in frame and "loss " in frame and "ETA " in frame for frame in frames), frames
-    assert "20/20" in frames[-1] and "epoch 2/2" in frames[-1] and frames[-1].endswith("succeeded")
+    assert any(frame.startswith("[█") and "/300" in frame and "loss " in frame and "ETA " in frame for frame in frames), frames
+    assert "300/300" in frames[-1] and "epoch 30/30" in frames[-1] and frames[-1].endswith("succeeded")
     assert f"Created fine-tuning job: {job_id}" in text and "Checkpoint at step 10:" in text
-    assert "Step 3/20: training loss=" not in text  # metrics are in the progress line, not printed above it
+    assert "Step 3/300: training loss=" not in text  # metrics are in the progress line, not printed above it
     assert text.rstrip().splitlines()[-1].endswith(f"Fine-tuned model: ft:tiny-llama:org-a:tty:{job_id[-8:]}")
 
 
