@@ -207,13 +207,12 @@ extension DataReport {
         var hyper: HyperparameterSummary?
         if n > 0 {
             let r = Hyperparameters.resolve(c, examples: n)
-            let spe = (n + r.batchSize - 1) / r.batchSize
             var auto: [String] = []
             if c.epochs == nil { auto.append("n_epochs") }
             if c.batchSize == nil { auto.append("batch_size") }
             if c.learningRateMultiplier == nil && c.learningRate == nil { auto.append("learning_rate_multiplier") }
             hyper = HyperparameterSummary(nEpochs: r.epochs, batchSize: r.batchSize, learningRateMultiplier: r.multiplier,
-                                          learningRate: r.learningRate, stepsPerEpoch: spe, totalSteps: spe * r.epochs, auto: auto)
+                                          learningRate: r.learningRate, stepsPerEpoch: r.stepsPerEpoch, totalSteps: r.totalSteps, auto: auto)
         }
 
         let train = FileTokens(trainCheck, tokenizer: tokenizer, context: context)

@@ -61,17 +61,16 @@ final class TrainingSession {
             throw TrainingError.invalidConfiguration("epochs, batch size, learning rate and micro-batch tokens must be positive")
         }
         let r = Hyperparameters.resolve(c, examples: train.count)
-        let spe = (train.count + r.batchSize - 1) / r.batchSize
         model = try TrainingModel(directory: modelDir, method: c.method, seed: c.seed)
         if let initial = c.initialAdapterDirectory {  // a resume state, when there is one, overwrites it
             try model.loadAdapter(directory: URL(fileURLWithPath: initial))
         }
         optimizer = AdamW(parameters: model.parameters, settings: c.adam)
-        schedule = LinearSchedule(peak: r.learningRate, warmupSteps: c.warmupSteps, totalSteps: spe * r.epochs)
+        schedule = LinearSchedule(peak: r.learningRate, warmupSteps: c.warmupSteps, totalSteps: r.totalSteps)
         plan = TrainingPlan(
             examples: train.count, validationExamples: valid.count, epochs: r.epochs, batchSize: r.batchSize,
-            learningRate: r.learningRate, learningRateMultiplier: r.multiplier, stepsPerEpoch: spe,
-            totalSteps: spe * r.epochs, trainableParameters: model.trainableCount,
+            learningRate: r.learningRate, learningRateMultiplier: r.multiplier, stepsPerEpoch: r.stepsPerEpoch,
+            totalSteps: r.totalSteps, trainableParameters: model.trainableCount,
             truncatedExamples: train.filter { $0.truncatedTokens > 0 }.count,
             truncatedTokens: train.reduce(0) { $0 + $1.truncatedTokens },
             tokensPerEpoch: train.reduce(0) { $0 + $1.tokens.count }, resumedFromStep: 0)

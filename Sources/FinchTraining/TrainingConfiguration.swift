@@ -100,11 +100,24 @@ public enum Hyperparameters {
     }
 
     /// The resolved numbers of a configuration for a data set of `n` examples.
-    public static func resolve(_ c: TrainingConfiguration, examples n: Int) -> (epochs: Int, batchSize: Int, multiplier: Double, learningRate: Double) {
+    public static func resolve(_ c: TrainingConfiguration, examples n: Int) -> Resolved {
         let epochs = c.epochs ?? self.epochs(examples: n)
         let batch = min(max(1, c.batchSize ?? batchSize(examples: n)), max(1, n))
         let multiplier = c.learningRateMultiplier ?? learningRateMultiplier(batchSize: batch)
         let lr = c.learningRate ?? baseLearningRate(c.method) * multiplier
-        return (epochs, batch, c.learningRate.map { $0 / baseLearningRate(c.method) } ?? multiplier, lr)
+        return Resolved(epochs: epochs, batchSize: batch,
+                        multiplier: c.learningRate.map { $0 / baseLearningRate(c.method) } ?? multiplier,
+                        learningRate: lr, stepsPerEpoch: (n + batch - 1) / batch)
+    }
+
+    /// A configuration's numbers for one data set: what the trainer runs and what `prepare-data` reports.
+    public struct Resolved: Sendable, Equatable {
+        public var epochs: Int
+        public var batchSize: Int
+        public var multiplier: Double
+        public var learningRate: Double
+        /// Optimizer steps per epoch: every example once, the last batch possibly short.
+        public var stepsPerEpoch: Int
+        public var totalSteps: Int { stepsPerEpoch * epochs }
     }
 }
