@@ -10,11 +10,15 @@ public enum AdapterMerge {
         var out = weights
         let s = Float(adapter.scale)
         for (name, pair) in adapter.pairs {
-            guard let w = weights[name] else { throw ExportError.invalidModel("the base model has no weight \(name) that the adapter adapts") }
             let (a, b) = pair
+            let w: Tensor
+            do { w = try LinearAdapter.check(name: name, a: a, b: b, against: weights) } catch let error as LinearAdapterError {
+                throw ExportError.invalidModel("the adapter does not fit the base model: \(error)")
+            }
             let r = a.shape[0], C = a.shape[1], OC = b.shape[0]
+            // merging writes W as (out, in); GPT-2's (in, out) Conv1D weights are not exported
             guard w.shape == [OC, C] else {
-                throw ExportError.invalidModel("\(name): the base weight is \(w.shape), the adapter is (\(OC), \(C))")
+                throw ExportError.invalidModel("\(name): the base weight is \(w.shape), merging needs (\(OC), \(C))")
             }
             // merged: (OC, C) = W + s · B (OC, r) @ A (r, C)
             let m = w.copy()

@@ -38,20 +38,27 @@ public final class LinearAdapter: Sendable {
         var updates: [Int: Update] = [:]
         var bytes: Int64 = 0
         for (name, pair) in pairs {
-            guard let w = weights.tensors[name] else { throw LinearAdapterError.unknownWeight(name) }
-            let embedding = ["embed_tokens.weight", "wte.weight", "wpe.weight"].contains { name.hasSuffix($0) }
-            guard w.rank == 2, !embedding else { throw LinearAdapterError.notALinearLayer(name) }
+            let w = try Self.check(name: name, a: pair.a, b: pair.b, against: weights.tensors)
             let (a, b) = pair
-            guard a.rank == 2, b.rank == 2, a.shape[0] == b.shape[1], a.shape[0] > 0,
-                  w.shape == [b.shape[0], a.shape[1]] || w.shape == [a.shape[1], b.shape[0]] else {
-                throw LinearAdapterError.shapeMismatch(name: name, weight: w.shape, a: a.shape, b: b.shape)
-            }
             updates[Int(bitPattern: w.ptr)] = Update(a: a, b: b)
             bytes += Int64(a.count + b.count) * 4
         }
         self.scale = Float(scale)
         self.updates = updates
         self.bytes = bytes
+    }
+
+    /// The base weight `name` that A (r, in) and B (out, r) update, after checking that it is a linear layer's
+    /// matrix they fit: (out, in), or (in, out) for GPT-2's Conv1D. Serving and merging both check with this.
+    public static func check(name: String, a: Tensor, b: Tensor, against weights: [String: Tensor]) throws -> Tensor {
+        guard let w = weights[name] else { throw LinearAdapterError.unknownWeight(name) }
+        let embedding = ["embed_tokens.weight", "wte.weight", "wpe.weight"].contains { name.hasSuffix($0) }
+        guard w.rank == 2, !embedding else { throw LinearAdapterError.notALinearLayer(name) }
+        guard a.rank == 2, b.rank == 2, a.shape[0] == b.shape[1], a.shape[0] > 0,
+              w.shape == [b.shape[0], a.shape[1]] || w.shape == [a.shape[1], b.shape[0]] else {
+            throw LinearAdapterError.shapeMismatch(name: name, weight: w.shape, a: a.shape, b: b.shape)
+        }
+        return w
     }
 
     /// Number of linear layers this adapter changes.
