@@ -44,20 +44,13 @@ public struct ChatTokenLogprob: Codable, Sendable, Equatable {
 
 /// A choice's `logprobs`: `{content, refusal}` (both keys always present).
 public struct ChatChoiceLogprobs: Codable, Sendable, Equatable {
-    public var content: [ChatTokenLogprob]?
-    public var refusal: [ChatTokenLogprob]?
+    @ExplicitNull public var content: [ChatTokenLogprob]?
+    @ExplicitNull public var refusal: [ChatTokenLogprob]?
 
     public init(content: [ChatTokenLogprob]?) {
         self.content = content
         refusal = nil
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(content, forKey: .content)
-        try c.encode(refusal, forKey: .refusal)
-    }
-    enum CodingKeys: String, CodingKey { case content, refusal }
 }
 
 /// `ChatCompletionMessageToolCall` (and, with `index`, the streamed chunk form).
@@ -82,8 +75,8 @@ public struct ChatToolCall: Codable, Sendable, Equatable {
 /// `ChatCompletionResponseMessage`: `content` and `refusal` are always present (null when empty).
 public struct ChatResponseMessage: Codable, Sendable, Equatable {
     public var role = "assistant"
-    public var content: String?
-    public var refusal: String?
+    @ExplicitNull public var content: String?
+    @ExplicitNull public var refusal: String?
     public var toolCalls: [ChatToolCall]?
 
     public init(content: String?, toolCalls: [ChatToolCall]? = nil) {
@@ -91,13 +84,6 @@ public struct ChatResponseMessage: Codable, Sendable, Equatable {
         self.toolCalls = toolCalls
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(role, forKey: .role)
-        try c.encode(content, forKey: .content)
-        try c.encode(refusal, forKey: .refusal)
-        try c.encodeIfPresent(toolCalls, forKey: .toolCalls)
-    }
     enum CodingKeys: String, CodingKey { case role, content, refusal, toolCalls = "tool_calls" }
 }
 
@@ -106,7 +92,7 @@ public struct ChatCompletion: Codable, Sendable {
     public struct Choice: Codable, Sendable {
         public var index: Int
         public var message: ChatResponseMessage
-        public var logprobs: ChatChoiceLogprobs?
+        @ExplicitNull public var logprobs: ChatChoiceLogprobs?
         public var finishReason: String
 
         public init(index: Int, message: ChatResponseMessage, logprobs: ChatChoiceLogprobs?, finishReason: String) {
@@ -116,13 +102,6 @@ public struct ChatCompletion: Codable, Sendable {
             self.finishReason = finishReason
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(message, forKey: .message)
-            try c.encode(logprobs, forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finishReason)
-        }
         enum CodingKeys: String, CodingKey { case index, message, logprobs, finishReason = "finish_reason" }
     }
     public var id: String
@@ -164,8 +143,8 @@ public struct ChatCompletionChunk: Encodable, Sendable {
     public struct Choice: Encodable, Sendable {
         public var index: Int
         public var delta: Delta
-        public var logprobs: ChatChoiceLogprobs?
-        public var finishReason: String?
+        @ExplicitNull public var logprobs: ChatChoiceLogprobs?
+        @ExplicitNull public var finishReason: String?
 
         public init(index: Int, delta: Delta, logprobs: ChatChoiceLogprobs? = nil, finishReason: String? = nil) {
             self.index = index
@@ -174,13 +153,6 @@ public struct ChatCompletionChunk: Encodable, Sendable {
             self.finishReason = finishReason
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(delta, forKey: .delta)
-            try c.encode(logprobs, forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finishReason)
-        }
         enum CodingKeys: String, CodingKey { case index, delta, logprobs, finishReason = "finish_reason" }
     }
     public var id: String

@@ -74,8 +74,8 @@ public struct TextCompletion: Codable, Sendable {
     public struct Choice: Codable, Sendable {
         public var text: String
         public var index: Int
-        public var logprobs: CompletionLogprobs?
-        public var finishReason: String?
+        @ExplicitNull public var logprobs: CompletionLogprobs?
+        @ExplicitNull public var finishReason: String?
 
         public init(text: String, index: Int, logprobs: CompletionLogprobs?, finishReason: String?) {
             self.text = text
@@ -84,13 +84,6 @@ public struct TextCompletion: Codable, Sendable {
             self.finishReason = finishReason
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(text, forKey: .text)
-            try c.encode(index, forKey: .index)
-            try c.encode(logprobs, forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finishReason)
-        }
         enum CodingKeys: String, CodingKey { case text, index, logprobs, finishReason = "finish_reason" }
     }
     public var id: String
