@@ -87,6 +87,7 @@ extension TrainingSession {
             state.csvRows.append(metrics.csvRow)
             state.lastMetrics = metrics
             observe(.step(metrics))
+            var checkpoint: CheckpointInfo?
             if epochEnd {
                 let dir = output.appendingPathComponent("checkpoints/step-\(state.step)")
                 try model.saveCheckpoint(to: dir, baseModel: config.modelDirectory)
@@ -94,12 +95,15 @@ extension TrainingSession {
                 let info = CheckpointInfo(step: state.step, epoch: epoch + 1, directory: dir.path, metrics: metrics)
                 state.checkpoints.append(info)
                 pruneCheckpoints(&state)
-                observe(.checkpoint(info))
+                checkpoint = info
             }
             if epochEnd || seconds(clock.now - lastSave) >= config.resumeStateInterval {
                 if state.step == plan.totalSteps { state.completed = true }
                 try persist()
             }
+            // Announced only once the resume state of its step is on disk: a process killed as soon as a
+            // checkpoint is visible (the API lists it) resumes from that step, not from the start.
+            if let checkpoint { observe(.checkpoint(checkpoint)) }
         }
         // final artefacts
         let finalDir = output.appendingPathComponent(isLoRA ? "adapter" : "model")

@@ -74,6 +74,29 @@ struct TrainerTests {
         #expect(wa == wb)
     }
 
+    @Test("a checkpoint is announced only once its step's resume state is on disk: a kill right then resumes from it")
+    func announcedCheckpointsAreResumable() throws {
+        let dir = Self.tempDir("announced")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try config(dir, out: "run")
+        // what a process killed the moment the checkpoint became visible would leave on disk
+        let killed = dir.appendingPathComponent("killed")
+        var snapshotAt: Int?
+        _ = try Trainer.run(c, observe: { event in
+            if case .checkpoint(let info) = event, snapshotAt == nil {
+                snapshotAt = info.step
+                try? FileManager.default.copyItem(atPath: c.outputDirectory, toPath: killed.path)
+            }
+        })
+        #expect(snapshotAt == 3)  // 12 examples in batches of 4: the first epoch ends at step 3
+        var again = c
+        again.outputDirectory = killed.path
+        var resumedFrom: Int?
+        let r = try Trainer.run(again, resume: true, observe: { if case .started(let plan) = $0 { resumedFrom = plan.resumedFromStep } })
+        #expect(resumedFrom == 3)
+        #expect(r.completed && r.steps == 6)
+    }
+
     @Test("full fine-tuning of GPT-2 writes a loadable model directory")
     func fullRun() throws {
         let dir = Self.tempDir("full")
