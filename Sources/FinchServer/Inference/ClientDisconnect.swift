@@ -9,9 +9,16 @@ import Logging
 /// handler ends its generation streams, and the compute thread drops those sessions before their next token.
 enum ClientDisconnect {
     /// Runs `respond` (a non-streaming completion), cancelled when the client closes the connection. Watching
-    /// the connection consumes its inbound side, so the response says `connection: close`.
-    static func stoppingGeneration(of request: Request, _ respond: () async throws -> Response) async throws -> Response {
-        var response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await respond() }
+    /// the connection consumes its inbound side, so the response — an error too — says `connection: close`:
+    /// a client that sent its next request on the same connection would otherwise wait for an answer the
+    /// server can no longer read the request for, and see the connection dropped.
+    static func stoppingGeneration(of request: Request, logger: Logger, _ respond: () async throws -> Response) async -> Response {
+        var response: Response
+        do {
+            response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await respond() }
+        } catch {
+            response = ErrorMiddleware.response(for: error, request: request, logger: logger)
+        }
         response.headers[.connection] = "close"
         return response
     }

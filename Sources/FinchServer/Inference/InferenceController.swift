@@ -28,7 +28,9 @@ struct InferenceController {
         let hosted = try await model(named: modelName(body.model, context), context: context)
         let responder = ChatCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now, logger: context.logger)
         if body.stream == true { return try await responder.respond(body, raw: raw) }
-        return try await ClientDisconnect.stoppingGeneration(of: request) { try await responder.respond(body, raw: raw) }
+        return await ClientDisconnect.stoppingGeneration(of: request, logger: context.logger) {
+            try await responder.respond(body, raw: raw)
+        }
     }
 
     @Sendable func completions(_ request: Request, context: FinchRequestContext) async throws -> Response {
@@ -37,7 +39,7 @@ struct InferenceController {
         let hosted = try await model(named: modelName(body.model, context), context: context)
         let responder = TextCompletionResponder(host: services.modelHost, hosted: hosted, now: services.now, logger: context.logger)
         if body.stream == true { return try await responder.respond(body) }
-        return try await ClientDisconnect.stoppingGeneration(of: request) { try await responder.respond(body) }
+        return await ClientDisconnect.stoppingGeneration(of: request, logger: context.logger) { try await responder.respond(body) }
     }
 
     /// The deployment of an Azure path, else the body's `model`.

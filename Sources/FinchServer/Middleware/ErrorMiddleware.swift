@@ -13,12 +13,17 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = Self.apiError(for: error, request: request)
-            if apiError.status >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            return JSONResponse.error(apiError, dialect: APIDialect(path: request.uri.path))
+            return Self.response(for: error, request: request, logger: context.logger)
         }
+    }
+
+    /// The error body `error` is answered with (logged when it is the server's fault).
+    static func response(for error: any Error, request: Request, logger: Logger) -> Response {
+        let apiError = apiError(for: error, request: request)
+        if apiError.status >= 500 {
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return JSONResponse.error(apiError, dialect: APIDialect(path: request.uri.path))
     }
 
     static func apiError(for error: any Error, request: Request) -> APIError {

@@ -30,6 +30,23 @@ struct InferenceErrorTests {
         }
     }
 
+    @Test("a non-streaming request refused once its connection is watched for disconnects still says connection: close")
+    func refusedCompletionsCloseTheConnection() async throws {
+        // Watching for the client leaving consumes the connection's inbound side: a keep-alive reply would make the
+        // client send its next request on a connection the server no longer reads (the SDK saw it dropped).
+        let server = try TestServer.withTinyModels()
+        try await server.test { client in
+            let chat = try await postJSON(client, "/v1/chat/completions", ["model": "tiny", "messages": userHello, "temperature": 2.5])
+            try expectError(chat, status: .badRequest, param: "temperature")
+            #expect(chat.headers[.connection] == "close")
+            let legacy = try await postJSON(client, "/v1/completions", ["model": "tiny", "prompt": "x", "temperature": 2.5])
+            try expectError(legacy, status: .badRequest, param: "temperature")
+            #expect(legacy.headers[.connection] == "close")
+            let ok = try await postJSON(client, "/v1/chat/completions", ["model": "tiny", "messages": userHello, "max_tokens": 2])
+            #expect(ok.status == .ok && ok.headers[.connection] == "close")
+        }
+    }
+
     @Test("parameters out of range are 400s naming the parameter")
     func invalidParameters() async throws {
         let server = try TestServer.withTinyModels()
