@@ -17,6 +17,16 @@ public struct TokenizedExample: Sendable, Equatable {
 
     /// Whether any token carries loss weight (position 0 is never predicted).
     public var isTrainable: Bool { weights.dropFirst().contains { $0 != 0 } }
+
+    /// This example cut from the end to `maxLength` tokens, as OpenAI truncates, recording what was cut.
+    public func truncated(to maxLength: Int) -> TokenizedExample {
+        guard tokens.count > maxLength else { return self }
+        var out = self
+        out.truncatedTokens = tokens.count - maxLength
+        out.tokens.removeLast(out.truncatedTokens)
+        out.weights.removeLast(out.truncatedTokens)
+        return out
+    }
 }
 
 /// Turns parsed examples into tokens and loss weights with a model's tokenizer and chat template.
@@ -119,12 +129,6 @@ public struct ExampleTokenizer: Sendable {
             }
             emit(full[pos...], 0)
         }
-        var out = TokenizedExample(tokens: ids.map { Int32($0) }, weights: weights)
-        if out.tokens.count > maxLength {
-            out.truncatedTokens = out.tokens.count - maxLength
-            out.tokens.removeLast(out.truncatedTokens)
-            out.weights.removeLast(out.truncatedTokens)
-        }
-        return out
+        return TokenizedExample(tokens: ids.map { Int32($0) }, weights: weights).truncated(to: maxLength)
     }
 }

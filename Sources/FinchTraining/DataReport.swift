@@ -261,13 +261,8 @@ struct FileTokens {
                 issues.append(DataIssue(.templateError, line: line, "Example \(line): the model's chat template fails on it (\(reason)); training would stop here."))
                 continue
             }
-            var kept = full
+            let kept = full.truncated(to: context)
             let total = full.tokens.count
-            if total > context {
-                kept.truncatedTokens = total - context
-                kept.tokens.removeLast(kept.truncatedTokens)
-                kept.weights.removeLast(kept.truncatedTokens)
-            }
             let keptTrained = Self.trainedCount(kept.weights)
             let allTrained = Self.trainedCount(full.weights)
             if total > context {
