@@ -54,17 +54,9 @@ public struct TrainingEstimate: Sendable, Codable, Equatable {
         /// One optimizer step, as the training loop does it; returns the tokens processed.
         func step(_ k: Int) throws -> Int {
             let micro = MicroBatch.pack(batches[k % batches.count], budget: c.microBatchTokens)
-            let totalWeight = micro.reduce(0) { $0 + $1.weightSum }
-            model.zeroGrad()
-            var rng = SplitMix64(seed: c.seed, stream: 3, UInt64(k))
-            var tokens = 0
-            for mb in micro {
-                _ = try model.forwardBackward(mb, gradScale: totalWeight > 0 ? Float(1 / totalWeight) : 0, rng: &rng)
-                tokens += mb.tokenCount
-            }
-            _ = clipGradNorm(model.parameters, maxNorm: c.maxGradNorm)
+            let (stats, _) = try model.accumulateGradients(micro, seed: c.seed, step: k, maxGradNorm: c.maxGradNorm)
             optimizer.step(model.parameters, lr: Hyperparameters.baseLearningRate(c.method))
-            return tokens
+            return stats.tokens
         }
 
         // An untimed warm-up step (first-touch allocations), unless it alone used the budget.

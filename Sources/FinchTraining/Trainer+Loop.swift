@@ -41,16 +41,8 @@ extension TrainingSession {
             let b = step % plan.stepsPerEpoch
             let ord = order(epoch: epoch)
             let batch = ord[(b * plan.batchSize)..<min((b + 1) * plan.batchSize, ord.count)].map { train[$0] }
-            let mbs = microBatches(batch)
-            let totalWeight = mbs.reduce(0) { $0 + $1.weightSum }
-            model.zeroGrad()
-            var rng = SplitMix64(seed: config.seed, stream: 3, UInt64(step))
-            var stats = BatchStats()
-            for mb in mbs {
-                let scale: Float = totalWeight > 0 ? Float(1 / totalWeight) : 0
-                stats = stats + (try model.forwardBackward(mb, gradScale: scale, rng: &rng))
-            }
-            let norm = clipGradNorm(model.parameters, maxNorm: config.maxGradNorm)
+            let (stats, norm) = try model.accumulateGradients(microBatches(batch), seed: config.seed, step: step,
+                                                              maxGradNorm: config.maxGradNorm)
             guard stats.meanLoss.isFinite && norm.isFinite else {
                 throw TrainingError.model("training diverged at step \(step + 1): loss \(stats.meanLoss), gradient norm \(norm)")
             }

@@ -110,3 +110,20 @@ extension TrainingModel {
         return stats
     }
 }
+
+extension TrainingModel {
+    /// The gradient of one optimizer step, accumulated over the batch's micro-batches: gradients zeroed, each
+    /// micro-batch's loss scaled by the batch's total loss weight (so the step sees the batch's weighted mean),
+    /// LoRA dropout seeded by `seed` and the step number, then clipped to `maxGradNorm`. Returns the batch's
+    /// statistics and the gradient norm before clipping; the caller applies the optimizer.
+    func accumulateGradients(_ microBatches: [MicroBatch], seed: UInt64, step: Int,
+                             maxGradNorm: Double) throws -> (stats: BatchStats, norm: Double) {
+        let totalWeight = microBatches.reduce(0) { $0 + $1.weightSum }
+        let scale: Float = totalWeight > 0 ? Float(1 / totalWeight) : 0
+        zeroGrad()
+        var rng = SplitMix64(seed: seed, stream: 3, UInt64(step))
+        var stats = BatchStats()
+        for mb in microBatches { stats = stats + (try forwardBackward(mb, gradScale: scale, rng: &rng)) }
+        return (stats, clipGradNorm(parameters, maxNorm: maxGradNorm))
+    }
+}
