@@ -131,18 +131,26 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `tensors` as one F32 safetensors file (names sorted, data 8-byte aligned).
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
+    /// The names of `tensors` in file order (sorted) and the JSON header for storing them as `dtype` (a safetensors
+    /// tag such as "F32") of `bytesPerElement` bytes each, padded so the data starts 8-byte aligned.
+    static func header(_ tensors: [String: Tensor], dtype: String, bytesPerElement: Int,
+                       metadata: [String: String]) throws -> (names: [String], json: Data) {
         let names = tensors.keys.sorted()
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for name in names {
             let t = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.count * 4]]
-            offset += t.count * 4
+            header[name] = ["dtype": dtype, "shape": t.shape, "data_offsets": [offset, offset + t.count * bytesPerElement]]
+            offset += t.count * bytesPerElement
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (json.count + 8) % 8 != 0 { json.append(0x20) }
+        return (names, json)
+    }
+
+    /// Writes `tensors` as one F32 safetensors file (names sorted, data 8-byte aligned).
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
+        let (names, json) = try header(tensors, dtype: "F32", bytesPerElement: 4, metadata: metadata)
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
               let fh = FileHandle(forWritingAtPath: url.path)
         else { throw ModelError.io(path: url.path, reason: "cannot create file") }
