@@ -26,11 +26,26 @@ public final class LinearAdapter: Sendable {
     struct Update: Sendable {
         /// a: (r, C), b: (OC, r)
         let a: Tensor, b: Tensor
+        /// Bᵀ (r, OC), for the rank-r kernels (ranks that are multiples of 8), made once per adapter.
+        let bT: Tensor?
+
+        init(a: Tensor, b: Tensor) {
+            self.a = a
+            self.b = b
+            let r = a.shape[0], OC = b.shape[0]
+            if lowRankSupported(r) {
+                let t = Tensor.uninitialized(shape: [r, OC])
+                transposeInto(t.ptr, b.ptr, rows: OC, cols: r)
+                bT = t
+            } else {
+                bT = nil
+            }
+        }
     }
 
     public let scale: Float
     private let updates: [Int: Update]
-    /// fp32 bytes of the A and B tensors.
+    /// fp32 bytes of the A and B tensors (and the kernels' copy of Bᵀ).
     public let bytes: Int64
 
     /// `pairs`: base weight name (`model.layers.0.self_attn.q_proj.weight`) → (A: (r, in), B: (out, r)).
@@ -40,8 +55,9 @@ public final class LinearAdapter: Sendable {
         for (name, pair) in pairs {
             let w = try Self.check(name: name, a: pair.a, b: pair.b, against: weights.tensors)
             let (a, b) = pair
-            updates[Int(bitPattern: w.ptr)] = Update(a: a, b: b)
-            bytes += Int64(a.count + b.count) * 4
+            let update = Update(a: a, b: b)
+            updates[Int(bitPattern: w.ptr)] = update
+            bytes += Int64(a.count + b.count + (update.bT?.count ?? 0)) * 4
         }
         self.scale = Float(scale)
         self.updates = updates
@@ -71,8 +87,14 @@ public final class LinearAdapter: Sendable {
         let N = inp.count / C
         precondition(inp.count == N * C && out.count == N * OC, "adapter update does not fit its layer")
         withUnsafeTemporaryAllocation(of: Float.self, capacity: N * r) { tmp in
-            lowRankForward(out: out.ptr, inp: inp.ptr, a: update.a.ptr, b: update.b.ptr, scale: scale,
-                           tmp: tmp.baseAddress!, N: N, C: C, OC: OC, r: r)
+            if let bT = update.bT {
+                // the training kernels: u = scale·x·Aᵀ, out += u·Bᵀ
+                lowRankProject(y: tmp.baseAddress!, x: inp.ptr, w: update.a.ptr, alpha: scale, N: N, M: C, r: r)
+                lowRankExpand(y: out.ptr, u: tmp.baseAddress!, w: bT.ptr, N: N, M: OC, r: r)
+            } else {
+                lowRankForward(out: out.ptr, inp: inp.ptr, a: update.a.ptr, b: update.b.ptr, scale: scale,
+                               tmp: tmp.baseAddress!, N: N, C: C, OC: OC, r: r)
+            }
         }
     }
 }

@@ -12,10 +12,10 @@ private func peftFixture(_ arch: String) -> URL {
 
 /// W + scale·B·A for every adapted weight — the merged model the served (unmerged) one must equal. GPT-2's
 /// Conv1D weights are stored (in, out).
-private func mergedWeights(_ base: Weights, _ adapter: LoRAAdapter) -> Weights {
+private func mergedWeights(_ base: Weights, pairs: [String: (a: Tensor, b: Tensor)], scale: Double) -> Weights {
     var tensors = base.tensors
-    let s = Float(adapter.scale)
-    for (name, (a, b)) in adapter.pairs {
+    let s = Float(scale)
+    for (name, (a, b)) in pairs {
         let w = base.tensors[name]!, merged = w.copy()
         let r = a.shape[0], C = a.shape[1], OC = b.shape[0]
         let transposed = name.contains("attn.c_") || name.contains("mlp.c_")  // GPT-2's Conv1D
@@ -75,14 +75,40 @@ struct UnmergedAdapterTests {
         #expect(abs(baseTotal / weightSum - Double(reference)) > 1e-3)
     }
 
+    /// The fixture's rank-4 pairs, or (`rank` 8, the rank-r kernels' path) each pair stacked with a scaled copy of
+    /// itself: A = [A; 0.5·A], B = [B, −3·B].
+    static func pairs(_ lora: LoRAAdapter, rank: Int) -> [String: (a: Tensor, b: Tensor)] {
+        guard rank == 8 else { return lora.pairs }
+        return lora.pairs.mapValues { a, b in
+            let r = a.shape[0], C = a.shape[1], OC = b.shape[0]
+            let a8 = Tensor(shape: [2 * r, C]), b8 = Tensor(shape: [OC, 2 * r])
+            for k in 0..<r {
+                for c in 0..<C {
+                    a8[flat: k * C + c] = a[flat: k * C + c]
+                    a8[flat: (r + k) * C + c] = 0.5 * a[flat: k * C + c]
+                }
+            }
+            for o in 0..<OC {
+                for k in 0..<r {
+                    b8[flat: o * 2 * r + k] = b[flat: o * r + k]
+                    b8[flat: o * 2 * r + r + k] = -3 * b[flat: o * r + k]
+                }
+            }
+            return (a8, b8)
+        }
+    }
+
     @Test("unmerged logits equal the merged W + scale·B·A within 1e-5, in one pass and decoding with the cache",
-          arguments: ["llama", "gpt2"])
-    func equalsMerged(arch: String) throws {
+          arguments: ["llama", "gpt2"], [4, 8])
+    func equalsMerged(arch: String, rank: Int) throws {
         let network = try ModelLoader.loadModel(directory: tinyDirectory(arch))
         let lora = try LoRAAdapter.load(directory: peftFixture(arch).appendingPathComponent("lora_init"))
-        let served = AdaptedNetwork(base: network, adapter: try LinearAdapter(pairs: lora.pairs, scale: lora.scale,
+        let pairs = Self.pairs(lora, rank: rank)
+        #expect(pairs.values.allSatisfy { $0.a.shape[0] == rank })
+        let served = AdaptedNetwork(base: network, adapter: try LinearAdapter(pairs: pairs, scale: lora.scale,
                                                                                base: network.weights))
-        let merged = try ModelRegistry.build(config: network.config, weights: mergedWeights(network.weights, lora))
+        let merged = try ModelRegistry.build(config: network.config,
+                                             weights: mergedWeights(network.weights, pairs: pairs, scale: lora.scale))
         let tokens: [Int32] = [1, 17, 5, 42, 9, 23, 3, 11]
         let whole = try served.forward(tokens: tokens, B: 1, T: tokens.count, cache: nil, lastOnly: false)
         let reference = try merged.forward(tokens: tokens, B: 1, T: tokens.count, cache: nil, lastOnly: false)
