@@ -72,7 +72,7 @@ struct ModelExportController {
             filename = output.lastPathComponent
             length = ((try? FileManager.default.attributesOfItem(atPath: output.path)[.size]) as? NSNumber)?.intValue ?? 0
             headers[.contentType] = "application/octet-stream"
-            send = { emit in try await streamFile(output.path, length: length, emit) }
+            send = { emit in try await FileChunks.stream(output.path, length: length, emit) }
         } else {
             let archive = try UStarArchive(directory: output, root: output.lastPathComponent)
             filename = output.lastPathComponent + ".tar"
@@ -87,16 +87,6 @@ struct ModelExportController {
             try await send { data in try await writer.write(ByteBuffer(bytes: data)) }
             try await writer.finish(nil)
         })
-    }
-
-    static func streamFile(_ path: String, length: Int, chunkSize: Int = 1 << 20, _ emit: (Data) async throws -> Void) async throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
-        defer { try? handle.close() }
-        var remaining = length
-        while remaining > 0, let chunk = try handle.read(upToCount: min(chunkSize, remaining)), !chunk.isEmpty {
-            remaining -= chunk.count
-            try await emit(chunk)
-        }
     }
 
     /// A file name made of the model name (`ft:base:org:suffix:id` → `ft-base-org-suffix-id`).

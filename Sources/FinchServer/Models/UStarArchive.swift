@@ -34,17 +34,7 @@ struct UStarArchive {
         for entry in entries {
             try await emit(Self.header(entry))
             guard let path = entry.path else { continue }
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-            }
-            defer { try? handle.close() }
-            var remaining = entry.size
-            while remaining > 0 {
-                let chunk = try handle.read(upToCount: min(chunkSize, remaining)) ?? Data()
-                guard !chunk.isEmpty else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
-                remaining -= chunk.count
-                try await emit(chunk)
-            }
+            try await FileChunks.stream(path, length: entry.size, chunkSize: chunkSize, emit)
             let pad = (512 - entry.size % 512) % 512
             if pad > 0 { try await emit(Data(count: pad)) }
         }
