@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchClient
 import FinchServer
 import FinchTraining
 import Foundation
@@ -223,11 +224,9 @@ extension PrepareDataCommand {
         return right ? fill + s : s + fill
     }
 
+    /// `TextFormatting.duration`, with a decimal under ten seconds (a short estimate is still worth reading).
     static func duration(_ seconds: Double) -> String {
-        let t = Int(seconds.rounded())
-        if t >= 3600 { return String(format: "%dh%02dm", t / 3600, t / 60 % 60) }
-        if t >= 60 { return String(format: "%dm%02ds", t / 60, t % 60) }
-        return seconds < 10 ? String(format: "%.1f s", seconds) : "\(t) s"
+        seconds < 10 ? String(format: "%.1fs", seconds) : TextFormatting.duration(seconds)
     }
 }
 

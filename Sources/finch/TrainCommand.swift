@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinchClient
 import FinchTraining
 import Foundation
 
@@ -113,7 +114,7 @@ struct TrainCommand: ParsableCommand {
         case .step(let m):
             var line = String(format: "\rstep %d/%d epoch %d loss=%.4f acc=%.3f", m.step, m.totalSteps, m.epoch, m.trainLoss, m.trainAccuracy)
             if let v = m.validLoss { line += String(format: " valid_loss=%.4f", v) }
-            line += String(format: " %.0f tok/s ETA ", m.tokensPerSecond) + Self.duration(m.eta)
+            line += String(format: " %.0f tok/s ETA ", m.tokensPerSecond) + TextFormatting.duration(m.eta)
             FileHandle.standardError.write(Data((line + "   ").utf8))
         case .checkpoint(let c):
             FileHandle.standardError.write(Data("\n".utf8))
@@ -123,10 +124,5 @@ struct TrainCommand: ParsableCommand {
         case .resumeStateSaved, .finished:
             break
         }
-    }
-
-    static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60) : String(format: "%dm%02ds", t / 60, t % 60)
     }
 }
